@@ -1,0 +1,101 @@
+"""Re-ranking the top candidates: query coverage and nearest-question similarity.
+
+BM25F alone lets one frequent word outweigh several rarer ones, and it does not know that an
+article's aliases are whole questions. For the few dozen candidates Whoosh returns:
+
+- **coverage**: the share of the query's weight (each word weighted by its rarity, IDF) that
+  the article matches anywhere; a pasted sentence narrows to the articles that cover more of
+  it instead of flooding with articles that share one common word;
+- **nearest question**: the cosine (IDF-weighted, binary) between the query and the closest of
+  the article's title and aliases — a customer's question that matches one way an article is
+  asked gets that article, even when the body is long and about many things.
+
+``score = bm25 / best_bm25 * coverage ** COVERAGE_POWER + QUESTION_WEIGHT * nearest``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from search.analysis import root
+from search.query import Slot
+
+COVERAGE_POWER = 1.0
+QUESTION_WEIGHT = 0.5
+ROOT_CREDIT = 0.5
+
+
+@dataclass
+class Candidate:
+    """A hit from the first stage: stored fields, BM25F score, matched ``(field, term)``."""
+
+    fields: dict
+    bm25: float
+    matched: set[tuple[str, str]]
+    score: float = 0.0
+
+
+def rerank(
+    candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable[[str], float]
+) -> list[Candidate]:
+    """Candidates by the combined score, best first (ties keep the BM25F order)."""
+    if not candidates:
+        return []
+    weights = [_slot_weight(slot, idf) for slot in slots]
+    total = sum(weights) or 1.0
+    query_norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+    best_bm25 = max(c.bm25 for c in candidates) or 1.0
+    for c in candidates:
+        lemmas = {t for f, t in c.matched if f != "roots"}
+        roots = {t for f, t in c.matched if f == "roots"}
+        coverage = (
+            sum(w * _slot_match(s, lemmas, roots) for s, w in zip(slots, weights, strict=True))
+            / total
+        )
+        nearest = max(
+            (
+                _cosine(slots, weights, query_norm, set(terms), idf)
+                for terms in c.fields.get("alias_terms") or ()
+            ),
+            default=0.0,
+        )
+        c.score = c.bm25 / best_bm25 * coverage**COVERAGE_POWER + QUESTION_WEIGHT * nearest
+    return sorted(candidates, key=lambda c: -c.score)
+
+
+def _slot_weight(slot: Slot, idf: Callable[[str], float]) -> float:
+    terms, _ = slot.alternatives[0]
+    return max(idf(t) for t in terms)
+
+
+def _slot_match(slot: Slot, lemmas: set[str], roots: set[str]) -> float:
+    best = 0.0
+    for terms, weight in slot.alternatives:
+        if all(t in lemmas for t in terms):
+            return max(best, weight)
+        if all(root(t) in roots for t in terms):
+            best = max(best, ROOT_CREDIT * weight)
+    return best
+
+
+def _cosine(
+    slots: Sequence[Slot],
+    weights: Sequence[float],
+    query_norm: float,
+    alias: set[str],
+    idf: Callable[[str], float],
+) -> float:
+    if not alias:
+        return 0.0
+    dot = 0.0
+    for slot, w in zip(slots, weights, strict=True):
+        for terms, weight in slot.alternatives:
+            if all(t in alias for t in terms):
+                dot += w * w * weight
+                break
+    if not dot:
+        return 0.0
+    alias_norm = math.sqrt(sum(idf(t) ** 2 for t in alias))
+    return dot / (query_norm * alias_norm)
