@@ -1,0 +1,141 @@
+"""``kb check`` and ``kb build``: the orchestrators. Each stage is one call.
+
+check: config → load → cross-article checks.
+build: check → stage → run the builder into a temp dir → short links and redirects →
+manifest → search index → swap ``site/`` in whole. A failure at any step leaves the
+previous ``site/`` as it was.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.builder import BuilderError, run_builder
+from generator.checks import check_all
+from generator.links import redirects_for, write_stubs
+from generator.loader import Loaded, load
+from generator.manifest import manifest_dict, write_manifest
+from generator.model import ContentError, Location, Problem, sort_problems
+from generator.siteconfig import SiteConfig, load_site_config
+from generator.stage import write_stage
+from site_theme import THEME_DIR
+
+STATE_DIR = ".kb"
+SITE_DIR = "site"
+
+Progress = Callable[[str], None]
+
+
+def _stderr(message: str) -> None:
+    print(f"kb: {message}", file=sys.stderr, flush=True)
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+@dataclass
+class CheckResult:
+    """The outcome of :func:`check`: what was loaded and every problem found."""
+
+    config: SiteConfig | None
+    loaded: Loaded
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "warning"]
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    site_dir: Path
+    articles: int
+    redirects: int
+    warnings: list[Problem]
+    seconds: float
+
+
+def check(project: Path) -> CheckResult:
+    """Load and validate the project; never raises for content problems."""
+    project = project.resolve()
+    problems: list[Problem] = []
+    try:
+        config = load_site_config(project)
+    except ContentError as exc:
+        config = None
+        problems.extend(exc.problems)
+    loaded = load(project)
+    problems.extend(loaded.problems)
+    problems.extend(check_all(loaded.kb, loaded.assets))
+    return CheckResult(config, loaded, sort_problems(problems))
+
+
+def _swap_in(new_site: Path, site: Path) -> None:
+    """Replace ``site`` by ``new_site``: two renames, the old tree removed only afterwards."""
+    old = None
+    if site.exists():
+        old = site.with_name(f".{site.name}.old-{time.time_ns()}")
+        site.rename(old)
+    new_site.rename(site)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_reload: bool = False,
+          progress: Progress | None = None) -> BuildResult:
+    """Build the help site of ``project``; raise :class:`ContentError` on content errors."""
+    say = progress or _quiet
+    started = time.perf_counter()
+    project = project.resolve()
+    result = check(project)
+    blocking = result.problems if strict else result.errors
+    if blocking or result.config is None:
+        raise ContentError(blocking or result.problems)
+    config, kb = result.config, result.loaded.kb
+    articles = kb.published(drafts=drafts)
+    say(f"checked {len(kb.articles)} articles ({len(result.warnings)} warnings)")
+
+    state = project / STATE_DIR
+    state.mkdir(exist_ok=True)
+    stage = write_stage(kb, config, state / "stage", theme_dir=THEME_DIR,
+                        assets=result.loaded.assets, drafts=drafts, dev_reload=dev_reload)
+    say(f"staged {len(articles)} pages")
+
+    out = Path(tempfile.mkdtemp(prefix="site-", dir=state))
+    try:
+        try:
+            builder_warnings = run_builder(stage.config_file, out)
+        except BuilderError as exc:
+            raise ContentError([Problem(Location("mkdocs.yml"), "", f"the site builder failed: {exc}")]) from None
+        warnings = result.warnings + [
+            Problem(Location(".kb/stage"), "", f"builder: {message}", severity="warning")
+            for message in builder_warnings
+        ]
+        if strict and builder_warnings:
+            raise ContentError(warnings)
+        say(f"rendered the site in {time.perf_counter() - started:.1f} s")
+        redirects = redirects_for(articles)
+        write_stubs(out, redirects, site_url=config.site_url)
+        manifest = manifest_dict(kb, articles, site_url=config.site_url)
+        write_manifest(state / "manifest.json", manifest)
+        _swap_in(out, project / SITE_DIR)
+    except BaseException:
+        shutil.rmtree(out, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - started
+    say(f"built {len(articles)} articles into {SITE_DIR}/ in {seconds:.1f} s")
+    return BuildResult(project / SITE_DIR, len(articles), len(redirects), warnings, seconds)
+
+
+stderr_progress = _stderr

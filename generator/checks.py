@@ -1,0 +1,162 @@
+"""Checks across articles: ids, related articles, internal links, anchors, redirects, freshness.
+
+Each check is a plain function from the knowledge base to a list of problems; :func:`check_all`
+runs them all. Anchors are taken from the rendered headings, so they are the site's own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import posixpath
+from collections import defaultdict
+from collections.abc import Callable
+from functools import lru_cache
+
+from generator.model import Article, KnowledgeBase, Location, Problem
+from generator.render import is_external, iter_links, render
+
+STALE_AFTER_DAYS = 365
+
+
+def check_ids(kb: KnowledgeBase) -> list[Problem]:
+    """Every id is used once."""
+    by_id: dict[str, list[Article]] = defaultdict(list)
+    for article in kb.articles:
+        by_id[article.id].append(article)
+    problems = []
+    for article_id, same in by_id.items():
+        for article in same[1:]:
+            problems.append(Problem(
+                article.where("id"), "id", f"duplicate id {article_id!r}, also used by {same[0].path}",
+                hint="ids must be unique and never reused: pick a new one for the newer article",
+            ))
+    return problems
+
+
+def check_related(kb: KnowledgeBase) -> list[Problem]:
+    """``related`` names existing articles, not the article itself."""
+    by_id = {a.id: a for a in kb.articles}
+    problems = []
+    for article in kb.articles:
+        for other in article.related:
+            target = by_id.get(other)
+            if target is None:
+                problems.append(Problem(article.where("related"), "related", f"no article has id {other!r}",
+                                        hint=_suggest_id(other, by_id)))
+            elif target.id == article.id:
+                problems.append(Problem(article.where("related"), "related", "an article cannot be related to itself",
+                                        severity="warning"))
+            elif article.is_published and not target.is_published:
+                problems.append(Problem(article.where("related"), "related",
+                                        f"{other!r} is {target.status}, so the link will not be shown",
+                                        severity="warning"))
+    return problems
+
+
+def _suggest_id(wrong: str, by_id: dict[str, Article]) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(wrong, list(by_id), n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else "use the `id:` of an existing article"
+
+
+@lru_cache(maxsize=4096)
+def _anchors(body: str) -> frozenset[str]:
+    return frozenset(h.id for h in render(body).headings)
+
+
+def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
+    """Internal links and images point at files and anchors that exist."""
+    by_path = {a.path: a for a in kb.articles}
+    sections = {s.id for s in kb.sections}
+    asset_paths = {f"kb/{p}" for p in assets}
+    problems = []
+    for article in kb.articles:
+        base = posixpath.dirname(article.path)
+        for link in iter_links(article.body):
+            target = link.target
+            if is_external(target) or target.startswith("/"):
+                continue
+            where = Location(article.path, article.body_line + link.line - 1)
+            field = "image" if link.image else "link"
+            path_part, _, anchor = target.partition("#")
+            path_part = path_part.split("?", 1)[0]
+            if not path_part:
+                if anchor and anchor not in _anchors(article.body):
+                    problems.append(Problem(where, field, f"no heading with anchor #{anchor} in this article",
+                                            hint="link to an existing heading, or pin one with `## Title {#" + anchor + "}`"))
+                continue
+            resolved = posixpath.normpath(posixpath.join(base, path_part))
+            if not resolved.startswith("kb/"):
+                problems.append(Problem(where, field, f"{target!r} points outside kb/"))
+                continue
+            if resolved.endswith(".md"):
+                other = by_path.get(resolved)
+                if other is None:
+                    problems.append(Problem(where, field, f"{target!r}: no such article ({resolved})",
+                                            hint="check the file name; links point at the .md file"))
+                elif anchor and anchor not in _anchors(other.body):
+                    problems.append(Problem(where, field, f"{target!r}: {other.path} has no heading #{anchor}",
+                                            hint="see the heading ids with `kb check --format json`, or pin one with {#id}"))
+                elif article.is_published and not other.is_published:
+                    problems.append(Problem(where, field, f"{target!r} is {other.status}: the link will break on the site",
+                                            severity="warning"))
+            elif resolved not in asset_paths and resolved.removeprefix("kb/").rstrip("/") not in sections:
+                problems.append(Problem(where, field, f"{target!r}: file not found ({resolved})",
+                                        hint="put the file next to the article and link it relatively"))
+    return problems
+
+
+def check_redirects(kb: KnowledgeBase) -> list[Problem]:
+    """No old path redirects to two articles, nor shadows a live article or section."""
+    live = {a.url: a for a in kb.published()}
+    live.update({f"{s.id}/": None for s in kb.sections})
+    claimed: dict[str, Article] = {}
+    problems = []
+    for article in kb.published():
+        for old in article.redirect_from:
+            if old in live:
+                owner = live[old]
+                what = f"the live article {owner.path}" if owner else f"the section {old}"
+                problems.append(Problem(article.where("redirect_from"), "redirect_from",
+                                        f"{old!r} is the URL of {what}", hint="a redirect cannot replace a live page"))
+            elif old in claimed and claimed[old].id != article.id:
+                problems.append(Problem(article.where("redirect_from"), "redirect_from",
+                                        f"{old!r} already redirects to {claimed[old].path}",
+                                        hint="an old URL can lead to one article only"))
+            else:
+                claimed[old] = article
+    return problems
+
+
+def check_quality(kb: KnowledgeBase, *, today: dt.date | None = None) -> list[Problem]:
+    """Warnings that keep a help center findable and fresh."""
+    today = today or dt.date.today()
+    problems = []
+    for article in kb.articles:
+        if not article.is_published:
+            continue
+        if not article.summary:
+            problems.append(Problem(article.where("title"), "summary", "no summary", severity="warning",
+                                    hint="one or two sentences shown in search results and sent by operators"))
+        if not article.aliases:
+            problems.append(Problem(article.where("title"), "aliases", "no aliases", severity="warning",
+                                    hint="add how customers actually ask, so search finds the article"))
+        if article.updated and (today - article.updated).days > STALE_AFTER_DAYS:
+            problems.append(Problem(article.where("updated"), "updated",
+                                    f"last updated {article.updated.isoformat()}, more than 12 months ago",
+                                    severity="warning", hint="review the article and set today's date"))
+    return problems
+
+
+CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
+    check_ids, check_related, check_redirects, check_quality,
+)
+
+
+def check_all(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
+    """Run every cross-article check."""
+    problems = check_links(kb, assets)
+    for check in CHECKS:
+        problems.extend(check(kb))
+    return problems

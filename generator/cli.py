@@ -1,0 +1,205 @@
+"""The ``kb`` command line: thin click commands over the library.
+
+Each command parses its options, calls one function, and maps failures to exit codes:
+0 ok, 1 content or data errors (printed as ``path:line: field: message``), 2 usage errors.
+Errors go to stderr; machine-readable output to stdout.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Any
+
+import click
+
+from generator.model import ContentError, Problem
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def project_option(command: Callable) -> Callable:
+    """Add ``-C/--project DIR`` (default: the current directory) to a command."""
+    return click.option(
+        "-C", "--project", "project", default=".", show_default=True,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="The help-center project: the folder with mkdocs.yml and kb/.",
+    )(command)
+
+
+def fail(message: str, *, code: int = 1) -> None:
+    """Print ``message`` on stderr and exit with ``code``."""
+    click.echo(f"kb: {message}", err=True)
+    sys.exit(code)
+
+
+def print_problems(problems: list[Problem]) -> None:
+    """Print problems on stderr with a closing count."""
+    for problem in problems:
+        click.echo(problem.format(), err=True)
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    files = len({p.location.path for p in problems})
+    click.echo(f"{errors} error(s), {warnings} warning(s) in {files} file(s)", err=True)
+
+
+def content_errors(command: Callable) -> Callable:
+    """Turn a :class:`ContentError` into its problems on stderr and exit status 1."""
+
+    @wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ContentError as exc:
+            print_problems(exc.problems)
+            sys.exit(1)
+
+    return wrapper
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(package_name="kb-helpcenter", prog_name="kb")
+def main() -> None:
+    """kb: a self-service help center from Markdown articles.
+
+    \b
+    Quick tour:
+      kb init my-help               a new project with starter articles
+      kb new "Как вернуть товар" --section returns -C my-help
+      kb check -C my-help           every problem at once
+      kb build -C my-help           the static site in my-help/site/
+      kb serve --dev -C my-help     live preview on http://127.0.0.1:8000
+    """
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("directory", type=click.Path(path_type=Path))
+def init(directory: Path) -> None:
+    """Create a new help-center project in DIRECTORY (missing or empty).
+
+    \b
+    Example:
+      kb init my-help && kb build -C my-help
+    """
+    from generator.scaffold import ProjectExistsError, init_project
+
+    try:
+        written = init_project(directory)
+    except ProjectExistsError as exc:
+        fail(str(exc), code=2)
+    click.echo(f"created {directory} ({len(written)} files); next: kb serve --dev -C {directory}")
+
+
+@main.command(context_settings=CONTEXT)
+@click.argument("title")
+@click.option("--section", "-s", default="general", show_default=True,
+              help="Section folder under kb/ (created when missing), e.g. returns.")
+@project_option
+def new(title: str, section: str, project: Path) -> None:
+    """Create kb/SECTION/<slug>.md for TITLE with a fresh id; print its path.
+
+    \b
+    Example:
+      kb new "Как вернуть товар" --section returns
+    """
+    from generator.drafts import NewArticleError, new_article
+
+    try:
+        path = new_article(project, title, section=section)
+    except NewArticleError as exc:
+        fail(str(exc), code=2)
+    except FileExistsError as exc:
+        fail(f"{exc.filename} exists already; nothing was written")
+    click.echo(path.relative_to(project.resolve()) if path.is_relative_to(project.resolve()) else path)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--strict", is_flag=True, help="Treat warnings as errors.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@project_option
+def check(strict: bool, fmt: str, project: Path) -> None:
+    """Validate every article and report all problems at once.
+
+    \b
+    Example:
+      kb check --strict
+      kb check --format json | jq '.problems[] | .message'
+    """
+    from generator.build import check as run_check
+
+    result = run_check(project)
+    if fmt == "json":
+        click.echo(json.dumps({
+            "errors": len(result.errors),
+            "warnings": len(result.warnings),
+            "problems": [p.to_json() for p in result.problems],
+        }, ensure_ascii=False, indent=2))
+    elif result.problems:
+        print_problems(result.problems)
+    else:
+        click.echo(f"{len(result.loaded.kb.articles)} articles, no problems", err=True)
+    if result.errors or (strict and result.warnings):
+        sys.exit(1)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--drafts", is_flag=True, help="Include articles with status: draft (for preview).")
+@click.option("--strict", is_flag=True, help="Fail on warnings too.")
+@project_option
+@content_errors
+def build(drafts: bool, strict: bool, project: Path) -> None:
+    """Build the site into site/ (swapped in whole), .kb/manifest.json and the search index.
+
+    \b
+    Example:
+      kb build -C my-help && ls my-help/site
+    """
+    from generator.build import build as run_build
+    from generator.build import stderr_progress
+
+    result = run_build(project, drafts=drafts, strict=strict, progress=stderr_progress)
+    for warning in result.warnings:
+        click.echo(warning.format(), err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--dev", is_flag=True, help="Live preview: rebuild on every change and reload the page.")
+@click.option("--drafts", is_flag=True, help="With --dev: show draft articles too.")
+@project_option
+@content_errors
+def serve(host: str, port: int, dev: bool, drafts: bool, project: Path) -> None:
+    """Serve the help site on http://HOST:PORT (builds it first when there is none).
+
+    \b
+    Example:
+      kb serve --dev            # writers: live preview
+      kb serve --host 0.0.0.0   # production, behind a reverse proxy
+    """
+    import uvicorn
+
+    project = project.resolve()
+    if drafts and not dev:
+        fail("--drafts goes with --dev (drafts are never published)", code=2)
+    if dev:
+        from generator.devserver import create_preview_app
+
+        app = create_preview_app(project, drafts=drafts)
+    else:
+        from generator.build import build as run_build
+        from generator.build import stderr_progress
+        from search.service import ServiceSettings, create_app
+
+        if not (project / "site" / "index.html").exists():
+            run_build(project, progress=stderr_progress)
+        app = create_app(ServiceSettings(site_dir=project / "site"))
+    click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    main()

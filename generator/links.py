@@ -1,0 +1,82 @@
+"""URLs that never break: short links ``/a/<id>/`` and redirects from old paths.
+
+Both are tiny static pages, so they work on any static host: a canonical link, a meta refresh,
+and a one-line script that keeps the ``#anchor`` (a meta refresh alone drops it).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import posixpath
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.model import Article
+
+SHORT_PREFIX = "a"
+
+
+@dataclass(frozen=True)
+class Redirect:
+    """A page at ``source`` (a site path like ``a/reset-password/``) leading to ``target``."""
+
+    source: str
+    target: str
+    title: str
+
+
+def short_url(article_id: str) -> str:
+    """The stable short path of an article, relative to the site root."""
+    return f"{SHORT_PREFIX}/{article_id}/"
+
+
+def relative_url(source: str, target: str) -> str:
+    """The link from page ``source`` to page ``target`` (both site paths ending in ``/``).
+
+    >>> relative_url("a/x/", "payment/terminal/")
+    '../../payment/terminal/'
+    """
+    rel = posixpath.relpath(target or ".", source.rstrip("/") or ".")
+    return rel if rel.endswith("/") else rel + "/"
+
+
+def redirects_for(articles: list[Article]) -> list[Redirect]:
+    """Short links for every article and ``redirect_from`` paths, sorted by source."""
+    found = []
+    for article in articles:
+        found.append(Redirect(short_url(article.id), article.url, article.title))
+        for old in article.redirect_from:
+            found.append(Redirect(old, article.url, article.title))
+    return sorted(found, key=lambda r: r.source)
+
+
+def stub_html(redirect: Redirect, *, site_url: str = "") -> str:
+    """The static redirect page for ``redirect``; ``site_url`` makes the canonical link absolute."""
+    rel = relative_url(redirect.source, redirect.target)
+    canonical = site_url.rstrip("/") + "/" + redirect.target if site_url else rel
+    title = html.escape(redirect.title)
+    return (
+        "<!doctype html>\n<html lang=\"ru\">\n<head>\n<meta charset=\"utf-8\">\n"
+        f"<title>{title}</title>\n"
+        f"<link rel=\"canonical\" href=\"{html.escape(canonical)}\">\n"
+        "<meta name=\"robots\" content=\"noindex\">\n"
+        f"<meta http-equiv=\"refresh\" content=\"0; url={html.escape(rel)}\">\n"
+        f"<script>location.replace({json.dumps(rel)} + location.search + location.hash)</script>\n"
+        "</head>\n<body>\n"
+        f"<p>Статья находится по адресу <a href=\"{html.escape(rel)}\">{title}</a>.</p>\n"
+        "</body>\n</html>\n"
+    )
+
+
+def write_stubs(site_dir: Path, redirects: list[Redirect], *, site_url: str = "") -> int:
+    """Write a stub page for each redirect under ``site_dir``; never replace a real page."""
+    written = 0
+    for redirect in redirects:
+        target = site_dir / redirect.source / "index.html"
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(stub_html(redirect, site_url=site_url), encoding="utf-8")
+        written += 1
+    return written

@@ -1,0 +1,233 @@
+"""Loading ``kb/``: walk the folder, read every file, build sections and articles.
+
+:func:`load` never stops at the first problem: it returns what it could build and every
+problem it met. :mod:`generator.checks` then looks across articles. Nothing here writes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from generator.frontmatter import parse_yaml_mapping, split_front_matter
+from generator.model import Article, KnowledgeBase, Location, Problem, Section
+from generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
+from generator.videos import parse_videos
+
+KB_DIR = "kb"
+SECTION_FILE = "_section.yml"
+SYNONYMS_FILE = "_synonyms.yml"
+DRAFTS_DIR = "_drafts"
+MAX_ARTICLE_BYTES = 1_000_000
+ARTICLE_SUFFIXES = (".md",)
+
+
+@dataclass
+class Loaded:
+    """What :func:`load` found: the knowledge base, the problems, and the asset files."""
+
+    kb: KnowledgeBase
+    problems: list[Problem] = field(default_factory=list)
+    assets: tuple[str, ...] = ()  # non-article files under kb/, relative to kb/
+
+
+def _rel(project: Path, path: Path) -> str:
+    try:
+        return path.relative_to(project).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def read_text(path: Path, rel: str, problems: list[Problem], *, limit: int = MAX_ARTICLE_BYTES) -> str | None:
+    """Read a UTF-8 text file; report an empty, oversized, unreadable or non-UTF-8 file."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            problems.append(Problem(
+                Location(rel), "", f"file is {size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB",
+                hint="split it into several articles; put large media next to it, not inside",
+            ))
+            return None
+        raw = path.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(Location(rel), "", f"cannot read the file: {exc.strerror or exc}"))
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        problems.append(Problem(
+            Location(rel, line), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
+            hint="re-save the file as UTF-8 in your editor",
+        ))
+        return None
+    text = text.removeprefix("\ufeff")
+    if not text.strip():
+        problems.append(Problem(Location(rel), "", "the file is empty",
+                                hint="write the article or delete the file"))
+        return None
+    return text
+
+
+def _walk(kb_dir: Path, project: Path, problems: list[Problem]) -> list[Path]:
+    """Every file under ``kb_dir``, following folder links but never in a loop."""
+    files: list[Path] = []
+    seen: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(kb_dir, followlinks=True):
+        real = os.path.realpath(dirpath)
+        if real in seen:
+            problems.append(Problem(
+                Location(_rel(project, Path(dirpath))), "", "symbolic link loop: this folder is already included",
+                hint="remove the link that points back up the tree",
+            ))
+            dirnames[:] = []
+            continue
+        seen.add(real)
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            if path.is_symlink() and not path.exists():
+                problems.append(Problem(Location(_rel(project, path)), "", "broken symbolic link"))
+                continue
+            files.append(path)
+    return files
+
+
+def _load_section(path: Path, section_id: str, project: Path, problems: list[Problem]) -> Section:
+    rel = _rel(project, path)
+    text = read_text(path, rel, problems) if path.exists() else None
+    if text is None:
+        if not path.exists():
+            problems.append(Problem(
+                Location(_rel(project, path.parent)), "", f"section folder has no {SECTION_FILE}",
+                severity="warning",
+                hint=f"add {SECTION_FILE} with `title:` so the section is named properly",
+            ))
+        return Section(id=section_id, title=section_id.rsplit("/", 1)[-1].replace("-", " ").capitalize())
+    parsed = parse_yaml_mapping(text, path=rel, what="section file")
+    problems.extend(parsed.problems)
+    values, found = validate_mapping(parsed.data, parsed.lines, SECTION_FIELDS, path=rel)
+    problems.extend(found)
+    title = values.get("title") or section_id.rsplit("/", 1)[-1]
+    return Section(
+        id=section_id, title=title, description=values.get("description") or "",
+        icon=values.get("icon") or "", order=values.get("order") or 1000, source=rel,
+    )
+
+
+def load_synonyms(path: Path, project: Path, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
+    """Read ``kb/_synonyms.yml``: a list of groups, each a list of interchangeable words."""
+    rel = _rel(project, path)
+    text = read_text(path, rel, problems)
+    if text is None:
+        return ()
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problems.append(Problem(Location(rel, (mark.line + 1) if mark else 0), "",
+                                f"YAML syntax error: {exc.problem}"))
+        return ()
+    if not isinstance(root, yaml.SequenceNode):
+        problems.append(Problem(Location(rel, 1), "", "expected a list of groups, e.g. - [симка, sim-карта]"))
+        return ()
+    groups = []
+    for node in root.value:
+        line = node.start_mark.line + 1
+        words = [w.value.strip() for w in getattr(node, "value", []) if isinstance(w, yaml.ScalarNode)]
+        if not isinstance(node, yaml.SequenceNode) or len(words) != len(node.value) or len(words) < 2:
+            problems.append(Problem(Location(rel, line), "", "each group must be a list of at least two words",
+                                    hint="write - [word, other word]"))
+            continue
+        groups.append(tuple(w for w in words if w))
+    return tuple(groups)
+
+
+def _section_id(rel_to_kb: Path) -> str | None:
+    parts = rel_to_kb.parts[:-1]
+    return "/".join(parts) if parts else None
+
+
+def _load_article(path: Path, project: Path, section_id: str, status_default: str,
+                  problems: list[Problem]) -> Article | None:
+    rel = _rel(project, path)
+    text = read_text(path, rel, problems)
+    if text is None:
+        return None
+    parsed = split_front_matter(text, path=rel)
+    problems.extend(parsed.problems)
+    if parsed.problems and not parsed.data:
+        return None
+    values, found = validate_mapping(parsed.data, parsed.lines, ARTICLE_FIELDS, path=rel, first_line=1)
+    problems.extend(found)
+    if "id" not in values or "title" not in values:
+        return None
+    video_line = parsed.lines.get("videos", 1)
+    videos, video_problems = parse_videos(values.get("videos") or [], path=path, rel=rel, line=video_line)
+    problems.extend(video_problems)
+    fields: dict[str, Any] = {k: v for k, v in values.items() if k != "videos"}
+    if section_id == DRAFTS_DIR:
+        fields["status"] = "draft"
+    elif "status" not in parsed.data:
+        fields["status"] = status_default
+    return Article(
+        path=rel, section_id=section_id, slug=path.stem, body=parsed.body,
+        body_line=parsed.body_line, videos=videos, lines=dict(parsed.lines), **fields,
+    )
+
+
+def load(project: Path) -> Loaded:
+    """Read ``project/kb`` into a :class:`KnowledgeBase`, collecting every problem."""
+    project = project.resolve()
+    kb_dir = project / KB_DIR
+    problems: list[Problem] = []
+    if not kb_dir.is_dir():
+        problems.append(Problem(Location(KB_DIR), "", "no kb/ folder here",
+                                hint="run kb in a project folder (-C DIR), or create one with `kb init DIR`"))
+        return Loaded(KnowledgeBase(project, (), ()), problems)
+    sections: dict[str, Section] = {}
+    articles: list[Article] = []
+    assets: list[str] = []
+    synonyms: tuple[tuple[str, ...], ...] = ()
+    for path in _walk(kb_dir, project, problems):
+        rel_kb = path.relative_to(kb_dir)
+        rel = _rel(project, path)
+        section_id = _section_id(rel_kb)
+        if rel_kb.as_posix() == SYNONYMS_FILE:
+            synonyms = load_synonyms(path, project, problems)
+            continue
+        if path.name.startswith("_") or any(p.startswith("_") and p != DRAFTS_DIR for p in rel_kb.parts[:-1]):
+            continue  # _section.yml (read below), _published.yml and other kb-owned files
+        if path.suffix.lower() not in ARTICLE_SUFFIXES:
+            assets.append(rel_kb.as_posix())
+            continue
+        if section_id is None:
+            problems.append(Problem(Location(rel), "", "articles belong in a section folder",
+                                    hint=f"move it to kb/<section>/{path.name}"))
+            continue
+        if section_id.count("/") > 1 or (section_id.startswith(DRAFTS_DIR + "/")):
+            problems.append(Problem(Location(rel), "", "sections nest one level deep at most",
+                                    hint="move it to kb/<section>/ or kb/<section>/<sub-section>/"))
+            continue
+        if section_id not in sections and section_id != DRAFTS_DIR:
+            for sid in ([section_id.split("/")[0]] if "/" in section_id else []) + [section_id]:
+                if sid not in sections:
+                    sections[sid] = _load_section(kb_dir / sid / SECTION_FILE, sid, project, problems)
+        article = _load_article(path, project, section_id, "published", problems)
+        if article is not None:
+            articles.append(article)
+    if any(a.section_id == DRAFTS_DIR for a in articles):
+        sections[DRAFTS_DIR] = Section(id=DRAFTS_DIR, title="Черновики", order=10_000)
+    kb = KnowledgeBase(
+        root=project,
+        sections=tuple(sorted(sections.values(), key=lambda s: (s.order, s.title, s.id))),
+        articles=tuple(sorted(articles, key=lambda a: (a.section_id, a.order, a.title, a.path))),
+        synonyms=synonyms,
+    )
+    return Loaded(kb, problems, tuple(assets))

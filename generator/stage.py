@@ -1,0 +1,224 @@
+"""Staging: turn the loaded knowledge base into a plain Material project in ``.kb/stage/``.
+
+The stage is what any MkDocs-compatible builder can build: Markdown pages with front matter
+Material understands (``title``, ``description``, ``template``, ``hide``) plus a ``kb`` block the
+theme's templates read, and a ``mkdocs.yml`` that inherits the project's own settings.
+
+The navigation holds the home page and the sections only. Material renders the whole navigation
+into every page, which makes a full-navigation build quadratic (minutes for thousands of
+articles); a help center needs sections, the current section's articles and search.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from generator.markdown_config import mkdocs_yaml
+from generator.model import Article, KnowledgeBase, Section
+from generator.siteconfig import SiteConfig
+
+SIDEBAR_WINDOW = 15  # articles of the current section listed beside an article
+POPULAR_COUNT = 8
+SECTION_PREVIEW = 4  # articles named on a section card of the home page
+
+MONTHS_RU = ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
+             "сентября", "октября", "ноября", "декабря")
+
+
+@dataclass(frozen=True)
+class Stage:
+    """Where the stage was written: the project directory for the builder and its config."""
+
+    root: Path
+    config_file: Path
+    docs_dir: Path
+
+
+def human_date(date) -> str:
+    """``2026-10-15`` as ``15 октября 2026``."""
+    return f"{date.day} {MONTHS_RU[date.month - 1]} {date.year}"
+
+
+def _link(article: Article) -> dict:
+    return {"title": article.title, "url": article.url, "summary": article.summary}
+
+
+def _section_url(section: Section) -> str:
+    return f"{section.id}/"
+
+
+def _page(meta: dict, body: str = "") -> str:
+    # JSON is YAML: a one-line flow mapping is the cheapest front matter to write and to parse.
+    return f"---\n{json.dumps(meta, ensure_ascii=False)}\n---\n\n{body}"
+
+
+def _article_meta(article: Article, kb: KnowledgeBase, siblings: list[Article],
+                  by_id: dict[str, Article], config: SiteConfig) -> dict:
+    section = kb.section(article.section_id)
+    crumbs = []
+    if section.parent_id:
+        parent = kb.section(section.parent_id)
+        crumbs.append({"title": parent.title, "url": _section_url(parent)})
+    crumbs.append({"title": section.title, "url": _section_url(section)})
+    position = next(i for i, a in enumerate(siblings) if a.id == article.id)
+    start = max(0, min(position - SIDEBAR_WINDOW // 2, len(siblings) - SIDEBAR_WINDOW))
+    window = siblings[start:start + SIDEBAR_WINDOW]
+    related = [_link(by_id[r]) for r in article.related if r in by_id and r != article.id]
+    return {
+        "title": article.title,
+        "description": article.summary or article.title,
+        "kb": {
+            "kind": "article",
+            "id": article.id,
+            "summary": article.summary,
+            "updated": article.updated.isoformat() if article.updated else "",
+            "updated_text": human_date(article.updated) if article.updated else "",
+            "status": article.status,
+            "crumbs": crumbs,
+            "section": {"title": section.title, "url": _section_url(section), "count": len(siblings)},
+            "siblings": [{"title": a.title, "url": a.url, "current": a.id == article.id} for a in window],
+            "related": related,
+            "short_url": f"a/{article.id}/",
+            "videos": [{"url": v.url, "title": v.title or article.title, "start": v.start}
+                       for v in article.videos],
+        },
+    }
+
+
+def _section_meta(section: Section, kb: KnowledgeBase, articles: list[Article],
+                  children: list[Section], counts: dict[str, int]) -> dict:
+    crumbs = []
+    if section.parent_id:
+        parent = kb.section(section.parent_id)
+        crumbs.append({"title": parent.title, "url": _section_url(parent)})
+    return {
+        "title": section.title,
+        "description": section.description or section.title,
+        "template": "kb-section.html",
+        "kb": {
+            "kind": "section",
+            "id": section.id,
+            "description": section.description,
+            "icon": section.icon,
+            "crumbs": crumbs,
+            "articles": [_link(a) for a in articles],
+            "children": [{"title": c.title, "url": _section_url(c), "description": c.description,
+                          "count": counts.get(c.id, 0)} for c in children],
+        },
+    }
+
+
+def _home_meta(config: SiteConfig, cards: list[dict], popular: list[Article]) -> dict:
+    return {
+        "title": config.site_name,
+        "description": f"{config.site_name}: ответы на частые вопросы",
+        "template": "kb-home.html",
+        "hide": ["navigation", "toc"],
+        "kb": {"kind": "home", "sections": cards, "popular": [_link(a) for a in popular]},
+    }
+
+
+def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir: Path,
+                assets: tuple[str, ...], drafts: bool = False, dev_reload: bool = False) -> Stage:
+    """Write the stage for ``kb`` into ``stage`` (replacing an older one) and return it."""
+    if stage.exists():
+        shutil.rmtree(stage)
+    docs = stage / "docs"
+    docs.mkdir(parents=True)
+    articles = kb.published(drafts=drafts)
+    by_id = {a.id: a for a in articles}
+    by_section: dict[str, list[Article]] = {}
+    for article in articles:
+        by_section.setdefault(article.section_id, []).append(article)
+    counts = {sid: len(items) for sid, items in by_section.items()}
+    for section in kb.sections:
+        if section.parent_id:
+            counts[section.parent_id] = counts.get(section.parent_id, 0) + counts.get(section.id, 0)
+    visible = [s for s in kb.sections if counts.get(s.id)]
+
+    for article in articles:
+        siblings = by_section[article.section_id]
+        target = docs / article.section_id / f"{article.slug}.md"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        meta = _article_meta(article, kb, siblings, by_id, config)
+        target.write_text(_page(meta, article.body), encoding="utf-8")
+
+    cards = []
+    for section in visible:
+        children = [s for s in visible if s.parent_id == section.id]
+        own = by_section.get(section.id, [])
+        page = docs / section.id / "index.md"
+        page.parent.mkdir(parents=True, exist_ok=True)
+        page.write_text(_page(_section_meta(section, kb, own, children, counts)), encoding="utf-8")
+        if not section.parent_id:
+            preview = own or [a for c in children for a in by_section.get(c.id, [])]
+            cards.append({"title": section.title, "url": _section_url(section),
+                          "description": section.description, "icon": section.icon,
+                          "count": counts.get(section.id, 0),
+                          "articles": [_link(a) for a in preview[:SECTION_PREVIEW]]})
+
+    featured = sorted((a for a in articles if a.featured and a.status == "published"),
+                      key=lambda a: (a.order, a.title))
+    popular = featured[:POPULAR_COUNT]
+    if len(popular) < POPULAR_COUNT:
+        taken = {a.id for a in popular}
+        for section in visible:
+            for article in by_section.get(section.id, [])[:1]:
+                if article.id not in taken and len(popular) < POPULAR_COUNT:
+                    popular.append(article)
+                    taken.add(article.id)
+    (docs / "index.md").write_text(_page(_home_meta(config, cards, popular)), encoding="utf-8")
+
+    for asset in assets:
+        if asset.startswith("_drafts/") and not drafts:
+            continue
+        target = docs / asset
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(kb.root / "kb" / asset, target)
+
+    nav = [{"Главная": "index.md"}] + [
+        {s.title: f"{s.id}/index.md"} for s in visible if not s.parent_id
+    ]
+    config_file = stage / "mkdocs.yml"
+    config_file.write_text(
+        config_yaml(config, theme_dir=theme_dir, nav=nav, dev_reload=dev_reload), encoding="utf-8"
+    )
+    return Stage(root=stage, config_file=config_file, docs_dir=docs)
+
+
+def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_reload: bool) -> str:
+    """The stage's ``mkdocs.yml``: inherit the project's file, override what kb owns."""
+    features = list(dict.fromkeys([
+        *config.features, "navigation.top", "navigation.footer", "content.code.copy",
+        "search.highlight", "toc.follow",
+    ]))
+    j = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731 - JSON scalars are YAML
+    lines = [
+        f"INHERIT: {j(str(config.path.resolve()))}",
+        "docs_dir: docs",
+        "use_directory_urls: true",
+        "theme:",
+        "  name: material",
+        f"  custom_dir: {j(str(theme_dir))}",
+        f"  language: {j(config.language)}",
+        f"  features: {j(features)}",
+        "plugins:",
+        "  - search:",
+        '      lang: ["ru", "en"]',
+        f"nav: {j(nav)}",
+        "validation:",
+        "  omitted_files: ignore",
+        "  absolute_links: ignore",
+        "  unrecognized_links: ignore",
+        "  anchors: warn",
+        "  not_found: warn",
+        "extra:",
+        "  kb:",
+        f"    contact_url: {j(config.contact_url)}",
+        f"    contact_text: {j(config.contact_text)}",
+        f"    dev_reload: {j(dev_reload)}",
+    ]
+    return "\n".join(lines) + "\n" + mkdocs_yaml()
