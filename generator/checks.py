@@ -25,10 +25,13 @@ def check_ids(kb: KnowledgeBase) -> list[Problem]:
         by_id[article.id].append(article)
     problems = []
     for article_id, same in by_id.items():
-        for article in same[1:]:
+        if len(same) < 2:
+            continue
+        for article in same:
+            others = ", ".join(a.path for a in same if a is not article)
             problems.append(Problem(
-                article.where("id"), "id", f"duplicate id {article_id!r}, also used by {same[0].path}",
-                hint="ids must be unique and never reused: pick a new one for the newer article",
+                article.where("id"), "id", f"duplicate id {article_id!r}, also used by {others}",
+                hint="ids must be unique and never reused: give the newer article a new one",
             ))
     return problems
 

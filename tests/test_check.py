@@ -1,0 +1,169 @@
+"""`kb check`: every problem it knows, each located and worded for a writer."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from conftest import article, write_kb
+from generator.cli import main
+
+
+def run_check(project: Path, *args: str) -> tuple[int, list[str], dict]:
+    runner = CliRunner()
+    text = runner.invoke(main, ["check", "-C", str(project), *args])
+    as_json = runner.invoke(main, ["check", "-C", str(project), "--format", "json", *args])
+    report = json.loads(as_json.stdout)
+    assert text.exit_code == as_json.exit_code
+    return text.exit_code, text.stderr.splitlines(), report
+
+
+def messages(report: dict) -> list[str]:
+    return [f"{p['path']}:{p['line']}: {p['field']}: {p['message']}" for p in report["problems"]]
+
+
+GOOD = {"kb/s/good.md": article("good", "Хорошая статья")}
+
+CASES = {
+    "yaml syntax": (
+        {"kb/s/a.md": "---\nid: a\ntitle: [не закрыт\nsummary: x\n---\nТекст\n"},
+        "kb/s/a.md:4: : YAML syntax error in the front matter: expected ',' or ']', but got ':' at column 8",
+    ),
+    "unknown key": (
+        {"kb/s/a.md": article("a", "A", tgas="[x]")},
+        "kb/s/a.md:9: tgas: unknown field",
+    ),
+    "wrong type": (
+        {"kb/s/a.md": article("a", "A", summary="\n  - список\n  - вместо строки")},
+        "kb/s/a.md:4: summary: expected text, found a list",
+    ),
+    "missing title": (
+        {"kb/s/a.md": "---\nid: a\nsummary: Без заголовка\n---\nТекст\n"},
+        "kb/s/a.md:1: title: required field is missing",
+    ),
+    "bad id": (
+        {"kb/s/a.md": article("Статья_1", "A")},
+        "kb/s/a.md:2: id: 'Статья_1' is not a valid id",
+    ),
+    "bad date": (
+        {"kb/s/a.md": article("a", "A", updated="2026-13-45")},
+        "kb/s/a.md:8: updated: unreadable value: month must be in 1..12",
+    ),
+    "empty file": ({"kb/s/a.md": "  \n"}, "kb/s/a.md:0: : the file is empty"),
+    "not utf-8": (
+        {"kb/s/a.md": "---\nid: a\ntitle: Тест\n---\n".encode() + "Текст\n".encode("cp1251")},
+        "kb/s/a.md:5: : not UTF-8 text (byte 0xd2 at offset 30)",
+    ),
+    "no front matter": ({"kb/s/a.md": "# Просто текст\n"}, "kb/s/a.md:1: : no front matter"),
+    "duplicate id": (
+        {"kb/s/a.md": article("good", "Копия")},
+        "kb/s/a.md:2: id: duplicate id 'good', also used by kb/s/good.md",
+    ),
+    "related missing": (
+        {"kb/s/a.md": article("a", "A", related="[god]")},
+        "kb/s/a.md:9: related: no article has id 'god'",
+    ),
+    "link to missing file": (
+        {"kb/s/a.md": article("a", "A", "Текст\n\nСм. [там](../t/nope.md).\n")},
+        "kb/s/a.md:13: link: '../t/nope.md': no such article (kb/t/nope.md)",
+    ),
+    "link to missing anchor": (
+        {"kb/s/a.md": article("a", "A", "См. [раздел](good.md#nope).\n")},
+        "kb/s/a.md:11: link: 'good.md#nope': kb/s/good.md has no heading #nope",
+    ),
+    "missing image": (
+        {"kb/s/a.md": article("a", "A", "![Экран](images/screen.png)\n")},
+        "kb/s/a.md:11: image: 'images/screen.png': file not found (kb/s/images/screen.png)",
+    ),
+    "redirect collision": (
+        {"kb/s/a.md": article("a", "A", redirect_from="[s/good/]"),
+         "kb/s/b.md": article("b", "B", redirect_from="[old/page/]"),
+         "kb/s/c.md": article("c", "C", redirect_from="[old/page/]")},
+        "kb/s/a.md:9: redirect_from: 's/good/' is the URL of the live article kb/s/good.md",
+    ),
+    "article outside a section": ({"kb/loose.md": article("loose", "L")}, "kb/loose.md:0: : articles belong in a section folder"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_each_problem_is_located_and_fails_the_check(tmp_path, case):
+    files, expected = CASES[case]
+    project = write_kb(tmp_path / "p", {**GOOD, **files})
+    code, lines, report = run_check(project)
+    assert code == 1
+    assert expected in messages(report)
+    assert report["errors"] >= 1
+    path, line = expected.split(":")[:2]
+    assert any(l.startswith(f"{path}:{line}:" if line != "0" else f"{path}:") for l in lines)
+    assert lines[-1].startswith(f"{report['errors']} error(s)")
+
+
+def test_redirect_claimed_twice_names_the_first_owner(tmp_path):
+    project = write_kb(tmp_path / "p", {**GOOD, **CASES["redirect collision"][0]})
+    _, _, report = run_check(project)
+    assert "kb/s/c.md:9: redirect_from: 'old/page/' already redirects to kb/s/b.md" in messages(report)
+
+
+def test_yaml_error_gives_line_and_column_and_hint(tmp_path):
+    project = write_kb(tmp_path / "p", {"kb/s/a.md": "---\nid: a\ntitle: x\n  bad: indent\n---\n"})
+    code, lines, report = run_check(project)
+    problem = report["problems"][0]
+    assert (problem["path"], problem["line"]) == ("kb/s/a.md", 4)
+    assert problem["message"].startswith("YAML syntax error in the front matter: mapping values are not allowed here")
+    assert "column 6" in problem["message"]
+    assert problem["hint"].startswith("check indentation")
+
+
+def test_warnings_do_not_fail_unless_strict(tmp_path):
+    project = write_kb(tmp_path / "p", {
+        "kb/s/a.md": article("a", "Без краткого описания", summary=None, aliases=None, updated="2024-01-10"),
+    })
+    code, lines, report = run_check(project)
+    assert code == 0
+    assert report == {"errors": 0, "warnings": 3, "problems": report["problems"]}
+    assert messages(report) == [
+        "kb/s/a.md:3: aliases: no aliases",
+        "kb/s/a.md:3: summary: no summary",
+        "kb/s/a.md:4: updated: last updated 2024-01-10, more than 12 months ago",
+    ]
+    assert "kb/s/a.md:3: aliases: warning: no aliases" in lines
+    assert "    hint: add how customers actually ask, so search finds the article" in lines
+    strict_code, _, _ = run_check(project, "--strict")
+    assert strict_code == 1
+
+
+def test_every_problem_is_reported_at_once(tmp_path):
+    files = {}
+    for name in ("unknown key", "bad id", "missing image", "not utf-8"):
+        for rel, content in CASES[name][0].items():
+            files[rel.replace("a.md", name.replace(" ", "-") + ".md")] = content
+    project = write_kb(tmp_path / "p", {**GOOD, **files})
+    _, _, report = run_check(project)
+    assert report["errors"] == 6  # four broken files, and two of them share the id "a"
+    paths = [p["path"] for p in report["problems"]]
+    assert paths == sorted(paths)
+
+
+def test_huge_article_is_refused(tmp_path):
+    project = write_kb(tmp_path / "p", {**GOOD, "kb/s/big.md": article("big", "B", "слово " * 900_000)})
+    _, _, report = run_check(project)
+    assert messages(report) == ["kb/s/big.md:0: : file is 9.9 MB; the limit is 1 MB"]
+
+
+def test_symlink_loop_is_one_located_error(tmp_path):
+    project = write_kb(tmp_path / "p", GOOD)
+    os.symlink("..", project / "kb" / "s" / "loop")
+    code, _, report = run_check(project)
+    assert code == 1
+    assert messages(report) == ["kb/s/loop:0: : symbolic link loop: this folder is already included"]
+
+
+def test_sample_help_center_has_no_problem():
+    from conftest import REPO
+
+    code, lines, report = run_check(REPO, "--strict")
+    assert report["problems"] == [] and code == 0
