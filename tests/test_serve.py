@@ -1,0 +1,87 @@
+"""`kb serve` in a subprocess: the built site over HTTP, and live preview with --dev."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import article, write_kb
+
+KB = str(Path(sys.executable).with_name("kb"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read()}")
+        try:
+            httpx.get(base + "/", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("server did not answer")
+
+
+@pytest.fixture
+def serve(tmp_path):
+    procs = []
+
+    def start(project: Path, *args: str) -> str:
+        port = free_port()
+        proc = subprocess.Popen([KB, "serve", "--port", str(port), "-C", str(project), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, proc)
+        return base
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_builds_and_serves_the_site(serve, small_kb):
+    base = serve(small_kb)
+    page = httpx.get(base + "/payment/terminal/")
+    assert page.status_code == 200
+    assert "<h1>Оплатили через терминал, а деньги не пришли</h1>" in page.text
+    stub = httpx.get(base + "/a/refund/")
+    assert stub.status_code == 200 and 'url=../../returns/refund/' in stub.text
+    missing = httpx.get(base + "/no/such/page/")
+    assert missing.status_code == 404
+    assert "Страница не найдена" in missing.text
+
+
+def test_dev_preview_reloads_after_an_edit_and_shows_errors(serve, tmp_path):
+    project = write_kb(tmp_path / "p", {"kb/s/a.md": article("a", "Первая версия")})
+    base = serve(project, "--dev")
+    state = httpx.get(base + "/__kb/reload", params={"since": ""}).json()
+    assert state["errors"] == ""
+    page = httpx.get(base + "/s/a/").text
+    assert "Первая версия" in page and "dev-reload.js" in page
+
+    (project / "kb/s/a.md").write_text(article("a", "Вторая версия"), encoding="utf-8")
+    edited = time.monotonic()
+    state2 = httpx.get(base + "/__kb/reload", params={"since": state["version"]}, timeout=40).json()
+    assert state2["version"] != state["version"] and state2["errors"] == ""
+    assert "Вторая версия" in httpx.get(base + "/s/a/").text
+    print(f"edit visible after {time.monotonic() - edited:.2f} s")
+
+    (project / "kb/s/a.md").write_text("---\nid: a\ntitle: [oops\n---\n", encoding="utf-8")
+    state3 = httpx.get(base + "/__kb/reload", params={"since": state2["version"]}, timeout=40).json()
+    assert state3["errors"].startswith("kb/s/a.md:4: YAML syntax error")
+    assert "Вторая версия" in httpx.get(base + "/s/a/").text  # the last good site stays
