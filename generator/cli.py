@@ -198,7 +198,8 @@ def serve(host: str, port: int, dev: bool, drafts: bool, project: Path) -> None:
             run_build(project, progress=stderr_progress)
         app = create_app(ServiceSettings(site_dir=project / "site"))
     click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    # A short graceful shutdown: preview pages hold long-poll requests open.
+    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
 
 
 if __name__ == "__main__":

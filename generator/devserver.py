@@ -73,6 +73,8 @@ def create_preview_app(project: Path, *, drafts: bool = False):
         since = request.query_params.get("since", "")
         deadline = time.monotonic() + POLL_SECONDS
         while str(state.version) == since and time.monotonic() < deadline:
+            if await request.is_disconnected():
+                break
             await asyncio.sleep(0.1)
         return JSONResponse({"version": str(state.version), "errors": state.errors},
                             headers={"Cache-Control": "no-store"})

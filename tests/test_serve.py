@@ -51,7 +51,11 @@ def serve(tmp_path):
     yield start
     for proc in procs:
         proc.terminate()
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
 
 
 def test_serve_builds_and_serves_the_site(serve, small_kb):
@@ -85,3 +89,26 @@ def test_dev_preview_reloads_after_an_edit_and_shows_errors(serve, tmp_path):
     state3 = httpx.get(base + "/__kb/reload", params={"since": state2["version"]}, timeout=40).json()
     assert state3["errors"].startswith("kb/s/a.md:4: YAML syntax error")
     assert "Вторая версия" in httpx.get(base + "/s/a/").text  # the last good site stays
+
+
+def test_dev_preview_reloads_the_open_page_in_a_browser(serve, tmp_path):
+    from browser import chromium
+
+    project = write_kb(tmp_path / "p", {"kb/s/a.md": article("a", "Первая версия")})
+    base = serve(project, "--dev")
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 360, "height": 740})
+        page.goto(base + "/s/a/")
+        assert page.locator("h1").inner_text() == "Первая версия"
+        page.wait_for_timeout(300)  # let the page start its long poll
+        (project / "kb/s/a.md").write_text(article("a", "Вторая версия"), encoding="utf-8")
+        edited = time.monotonic()
+        page.wait_for_function("document.querySelector('h1').innerText === 'Вторая версия'", timeout=20_000)
+        print(f"browser shows the edit after {time.monotonic() - edited:.2f} s")
+        page.screenshot(path=str(tmp_path / "preview-reloaded.png"))
+
+        (project / "kb/s/a.md").write_text("---\nid: a\ntitle: [oops\n---\n", encoding="utf-8")
+        banner = page.locator("#kb-dev-errors")
+        banner.wait_for(timeout=20_000)
+        assert banner.inner_text().startswith("kb/s/a.md:4: YAML syntax error")
+        page.screenshot(path=str(tmp_path / "preview-error.png"))
