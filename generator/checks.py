@@ -68,6 +68,9 @@ def _anchors(body: str) -> frozenset[str]:
     return frozenset(h.id for h in render(body).headings)
 
 
+_ANCHOR_HINT = "link to an existing heading, or pin the anchor on one: `## Title {{#{anchor}}}`"
+
+
 def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
     """Internal links and images point at files and anchors that exist."""
     by_path = {a.path: a for a in kb.articles}
@@ -87,7 +90,7 @@ def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem
             if not path_part:
                 if anchor and anchor not in _anchors(article.body):
                     problems.append(Problem(where, field, f"no heading with anchor #{anchor} in this article",
-                                            hint="link to an existing heading, or pin one with `## Title {#" + anchor + "}`"))
+                                            hint=_ANCHOR_HINT.format(anchor=anchor)))
                 continue
             resolved = posixpath.normpath(posixpath.join(base, path_part))
             if not resolved.startswith("kb/"):
@@ -100,9 +103,10 @@ def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem
                                             hint="check the file name; links point at the .md file"))
                 elif anchor and anchor not in _anchors(other.body):
                     problems.append(Problem(where, field, f"{target!r}: {other.path} has no heading #{anchor}",
-                                            hint="see the heading ids with `kb check --format json`, or pin one with {#id}"))
+                                            hint=_ANCHOR_HINT.format(anchor=anchor)))
                 elif article.is_published and not other.is_published:
-                    problems.append(Problem(where, field, f"{target!r} is {other.status}: the link will break on the site",
+                    problems.append(Problem(where, field,
+                                            f"{target!r} is {other.status}: the link will break on the site",
                                             severity="warning"))
             elif resolved not in asset_paths and resolved.removeprefix("kb/").rstrip("/") not in sections:
                 problems.append(Problem(where, field, f"{target!r}: file not found ({resolved})",

@@ -84,7 +84,8 @@ def parse_videos(entries: list[dict], *, path: Path, rel: str, line: int) -> tup
                 problems.append(Problem(where, f"{field}.transcript", f"{transcript!r} is not .vtt, .srt or .txt"))
                 transcript = None
             elif not (path.parent / transcript).is_file():
-                problems.append(Problem(where, f"{field}.transcript", f"file {transcript!r} not found next to the article"))
+                problems.append(Problem(where, f"{field}.transcript",
+                                        f"file {transcript!r} not found next to the article"))
                 transcript = None
         poster = entry.get("poster")
         if poster is not None:

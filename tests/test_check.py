@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-
 from conftest import article, write_kb
+
 from generator.cli import main
 
 
@@ -98,7 +98,7 @@ def test_each_problem_is_located_and_fails_the_check(tmp_path, case):
     assert expected in messages(report)
     assert report["errors"] >= 1
     path, line = expected.split(":")[:2]
-    assert any(l.startswith(f"{path}:{line}:" if line != "0" else f"{path}:") for l in lines)
+    assert any(line_.startswith(f"{path}:{line}:" if line != "0" else f"{path}:") for line_ in lines)
     assert lines[-1].startswith(f"{report['errors']} error(s)")
 
 

@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-
 from conftest import article, write_kb
-from generator.cli import main
 from htmlcheck import parse
+
+from generator.cli import main
 
 KB = str(Path(sys.executable).with_name("kb"))
 
@@ -83,7 +83,7 @@ def test_usage_errors_exit_2(tmp_path):
 
 def test_every_command_documents_an_example():
     runner = CliRunner()
-    for name, command in main.commands.items():
+    for name in main.commands:
         text = runner.invoke(main, [name, "--help"]).output
         assert "Example:" in text, name
         if name != "init":
