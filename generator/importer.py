@@ -28,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from generator.importer_dialect import DEFAULT_VARIABLES, convert
-from generator.importer_markdown import leading_title, prettify, tidy
-from generator.importer_plan import Page, Plan, plan_layout
+from generator.importer_lists import normalize_list_indent
+from generator.importer_markdown import demote_h1, leading_title, prettify, tidy
+from generator.importer_plan import Page, plan_layout
 from generator.importer_render import render_all
 from generator.importer_source import (
+    IncludeReader,
     RawPage,
     Source,
     SourceError,
@@ -177,16 +177,21 @@ def read_one(source: Source, path: str, raw: RawPage, include: IncludeReader,
     body = convert(raw.body, origin=path, read_include=include, variables=variables, warn=warn)
     heading, anchor, body = leading_title(body)
     front = raw.front
+    folder = index_folder(path)
+    name = posixpath.basename(folder) if folder else posixpath.basename(path).rsplit(".", 1)[0]
     title = (_text(front.get("title")) or source.page_titles.get(path) or _text(meta.get("title"))
-             or heading or prettify(posixpath.basename(path).rsplit(".", 1)[0]))
+             or heading or prettify(name))
     summary = (_text(front.get("description")) or _text(front.get("summary"))
                or _text(meta.get("shortDescription")) or _text(meta.get("description")))
     order = source.page_order.get(path)
     if order is None and isinstance(meta.get("weight"), int):
         order = meta["weight"]
+    body = demote_h1(body)
+    if not source.mkdocs:  # written for a CommonMark renderer: lists need 4-space nesting
+        body = normalize_list_indent(body)
     body = tidy(body)
     return Page(
-        source=path, folder=index_folder(path), title=title, summary=summary, body=body,
+        source=path, folder=folder, title=title, summary=summary, body=body,
         anchor=anchor, empty=not body.strip(), order=order,
         tags=_texts(front.get("tags")), aliases=_texts(front.get("aliases")),
         updated=_date(front.get("updated") or front.get("date")),
@@ -213,48 +218,6 @@ def _date(value: Any) -> str | None:
     if isinstance(value, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
         return value.strip()
     return None
-
-
-class IncludeReader:
-    """Reads ``{include(...)}`` targets for the dialect converter, each file once."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.cache: dict[str, str | None] = {}
-
-    def __call__(self, ref: str, origin: str) -> tuple[str, str] | None:
-        """``(path, text)`` of the file ``ref`` names, seen from ``origin``; None if missing."""
-        path = locate(self.root, origin, ref)[0] if locate(self.root, origin, ref) else None
-        for candidate in locate(self.root, origin, ref):
-            if (self.root / candidate).is_file():
-                path = candidate
-                break
-        if path is None:
-            return None
-        if path not in self.cache:
-            raw = read_page(self.root / path) if (self.root / path).is_file() else None
-            self.cache[path] = raw.body if isinstance(raw, RawPage) else None
-        text = self.cache[path]
-        return None if text is None else (path, text)
-
-
-def locate(root: Path, origin: str, ref: str) -> list[str]:
-    """Candidate paths below ``root`` for a reference written in the page ``origin``.
-
-    ``/ru/x`` is site-absolute (its first part may repeat the root folder's name, as in VK's
-    ``/ru/...``); ``../x`` is relative to the page, and when that climbs out of the root or
-    finds nothing (an include written for deeper pages) it is tried from the root as well.
-    """
-    path = ref.split("?", 1)[0]
-    if path.startswith("/"):
-        path = path.lstrip("/")
-        first, _, rest = path.partition("/")
-        found = [rest, path] if first == root.name else [path]
-    else:
-        joined = posixpath.normpath(posixpath.join(posixpath.dirname(origin), path))
-        found = [] if joined.startswith("..") else [joined]
-        found.append(posixpath.normpath(re.sub(r"^(?:\.\.?/)+", "", path) or "."))
-    return [("" if p == "." else p.rstrip("/")) for p in dict.fromkeys(found)]
 
 
 # --- writing ---------------------------------------------------------------------------
@@ -306,8 +269,3 @@ def write_atomically(kb_dir: Path, files: dict[str, str], assets: dict[str, Path
             os.replace(temp / rel, kb_dir / rel)
     finally:
         shutil.rmtree(temp, ignore_errors=True)
-
-
-def dump_yaml(data: dict[str, Any]) -> str:
-    """YAML as writers would type it: keys in the given order, Unicode as is, no wrapping."""
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=10_000)

@@ -63,13 +63,14 @@ def expand_includes(text: str, read: ReadInclude, *, origin: str, depth: int = 0
             return ""
         path, content = found
         tags = [t.strip() for t in parse_attrs(m.attrs).get("tags", "").split(",")]
-        tags = [t for t in tags if t and "=" not in t]
+        tags = [t for t in tags if t and "=" not in t]  # "shift=2" is not a tag
         if tags:
-            parts = [_tagged(content, tag) for tag in tags]
-            for tag, part in zip(tags, parts, strict=True):
-                if part is None:
+            parts, found = tagged_parts(content, tags)
+            for tag in tags:
+                if tag not in found:
                     warn(f"include {m.arg}: tag {tag!r} not found, dropped")
-            content = "\n\n".join(p for p in parts if p)
+            if parts is not None:
+                content = parts
         content = expand_includes(content, read, origin=path, depth=depth + 1, warn=warn)
         content = textwrap.dedent(remove_includetags(content)).strip("\n")
         if m.indent:
@@ -79,10 +80,28 @@ def expand_includes(text: str, read: ReadInclude, *, origin: str, depth: int = 0
     return sub_macro(text, "include", render)
 
 
-def _tagged(content: str, tag: str) -> str | None:
-    m = re.search(r"\{includetag\(" + re.escape(tag) + r"\)\}(.*?)\{/includetag\}", content,
-                  re.DOTALL)
-    return m.group(1).strip("\n") if m else None
+_TAGGED = re.compile(r"\{includetag\(([^)\n]*)\)\}(.*?)\{/includetag\}", re.DOTALL)
+
+
+def tagged_parts(content: str, tags: list[str]) -> tuple[str | None, set[str]]:
+    """The parts of ``content`` marked with any of ``tags``, in order, and the tags found.
+
+    A part is ``{includetag(a,b)}...{/includetag}``; a tag may mark several parts (they are
+    joined, as the dialect does, even when a tab or note opens in one and closes in another).
+    A file without any markers is included whole (``None``).
+    """
+    wanted = set(tags)
+    found: set[str] = set()
+    parts: list[str] = []
+    matches = list(_TAGGED.finditer(content))
+    if not matches:
+        return None, wanted
+    for m in matches:
+        marks = {t.strip() for t in m.group(1).split(",")}
+        if marks & wanted:
+            found |= marks & wanted
+            parts.append(m.group(2).strip("\n"))
+    return "\n".join(parts), found
 
 
 _INCLUDETAG = re.compile(r"\{includetag\([^)\n]*\)\}|\{/includetag\}")

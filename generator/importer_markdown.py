@@ -103,6 +103,11 @@ def leading_title(body: str) -> tuple[str | None, str | None, str]:
     return title.strip(), anchor, rest
 
 
+def demote_h1(body: str) -> str:
+    """Turn level-1 ATX headings into level 2: the page title is the only H1 on a kb page."""
+    return map_prose(body, lambda text: re.sub(r"(?m)^( {0,3})#(?=[ \t])", r"\1##", text))
+
+
 def prettify(name: str) -> str:
     """Turn a file or folder name into a title: ``getting-started`` -> ``Getting started``."""
     words = re.sub(r"[-_.\s]+", " ", name).strip()

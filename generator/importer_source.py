@@ -246,6 +246,45 @@ def old_url(path: str, *, mkdocs: bool) -> str:
     """The URL path the page had on the old site (``a/b/``), as MkDocs or VK's site built it."""
     stem = path.rsplit(".", 1)[0]
     folder, name = posixpath.split(stem)
-    if name.lower() in INDEX_NAMES or (not mkdocs and folder and name == posixpath.basename(folder)):
+    vk_index = not mkdocs and folder and name == posixpath.basename(folder)
+    if name.lower() in INDEX_NAMES or vk_index:
         return f"{folder}/" if folder else ""
     return f"{stem}/"
+
+
+class IncludeReader:
+    """Reads ``{include(...)}`` targets for the dialect converter, each file once."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.cache: dict[str, str | None] = {}
+
+    def __call__(self, ref: str, origin: str) -> tuple[str, str] | None:
+        """``(path, text)`` of the file ``ref`` names, seen from ``origin``; None if missing."""
+        path = next((c for c in locate(self.root, origin, ref) if (self.root / c).is_file()), None)
+        if path is None:
+            return None
+        if path not in self.cache:
+            raw = read_page(self.root / path)
+            self.cache[path] = raw.body if isinstance(raw, RawPage) else None
+        text = self.cache[path]
+        return None if text is None else (path, text)
+
+
+def locate(root: Path, origin: str, ref: str) -> list[str]:
+    """Candidate paths below ``root`` for a reference written in the page ``origin``.
+
+    ``/ru/x`` is site-absolute (its first part may repeat the root folder's name, as in VK's
+    ``/ru/...``); ``../x`` is relative to the page, and when that climbs out of the root or
+    finds nothing (an include written for deeper pages) it is tried from the root as well.
+    """
+    path = ref.split("?", 1)[0]
+    if path.startswith("/"):
+        path = path.lstrip("/")
+        first, _, rest = path.partition("/")
+        found = [rest, path] if first == root.name else [path]
+    else:
+        joined = posixpath.normpath(posixpath.join(posixpath.dirname(origin), path))
+        found = [] if joined.startswith("..") else [joined]
+        found.append(posixpath.normpath(re.sub(r"^(?:\.\.?/)+", "", path) or "."))
+    return [("" if p == "." else p.rstrip("/")) for p in dict.fromkeys(found)]
