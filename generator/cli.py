@@ -202,5 +202,36 @@ def serve(host: str, port: int, dev: bool, drafts: bool, project: Path) -> None:
     uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
 
 
+@main.command("import", context_settings=CONTEXT)
+@click.argument("src", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--exclude", "-x", multiple=True, metavar="GLOB",
+              help="Leave out pages matching GLOB (repeatable), e.g. '**/faq/faq.md'.")
+@click.option("--verbose", "-v", is_flag=True, help="List every warning, not only their counts.")
+@project_option
+def import_(src: Path, exclude: tuple[str, ...], verbose: bool, project: Path) -> None:
+    """Import an MkDocs site or a folder of Markdown pages into kb/ (never overwrites).
+
+    Sections come from folders, ids from paths, titles from front matter, *.meta.json or the
+    first heading. Pages that cannot be read are listed on stderr with the reason.
+
+    \b
+    Example:
+      kb import ../old-docs -C my-help --exclude '**/faq/faq.md'
+    """
+    from generator.importer import ImportFailed, import_tree
+
+    def progress(done: int, total: int) -> None:
+        if total >= 200:
+            click.echo(f"kb: read {done:,}/{total:,} pages", err=True)
+
+    try:
+        report = import_tree(src, project / "kb", exclude=exclude, progress=progress)
+    except ImportFailed as exc:
+        fail(f"{exc}; nothing was written")
+    for line in report.details(all_warnings=verbose):
+        click.echo(line, err=True)
+    click.echo(f"{report.summary()} in {report.seconds:.1f}s")
+
+
 if __name__ == "__main__":
     main()

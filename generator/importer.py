@@ -45,7 +45,7 @@ from generator.importer_source import (
     walk_pages,
 )
 
-PROGRESS_EVERY = 100
+PROGRESS_EVERY = 500
 Progress = Callable[[int, int], None]  # (pages read so far, pages in all)
 
 
@@ -81,24 +81,31 @@ class ImportReport:
         self.warnings.append(ImportWarning(path, message))
 
     def summary(self) -> str:
-        """One line: ``imported 1,470 articles in 19 sections (84 sub-sections); ...``."""
+        """One line: ``imported 1,470 articles in 19 sections (84 sub-sections); 3 pages ...``."""
         top = sum(1 for s in self.sections if s.count("/") == 1)
         subs = len(self.sections) - top
         text = f"imported {len(self.articles):,} articles in {top:,} sections"
         text += f" ({subs:,} sub-sections)" if subs else ""
-        text += f", {len(self.assets):,} assets" if self.assets else ""
-        text += f"; {len(self.skipped):,} pages skipped" + (":" if self.skipped else "")
-        text += "".join(f"\n  {path}: {reason}" for path, reason in self.skipped)
-        if self.warnings:
-            text += f"\n{len(self.warnings):,} warnings; the most frequent:"
-            kinds = Counter(_kind(w.message) for w in self.warnings)
-            text += "".join(f"\n  {n:,} × {kind}" for kind, n in kinds.most_common(5))
+        text += f", {len(self.assets):,} images" if self.assets else ""
+        text += f"; {len(self.skipped):,} pages skipped" if self.skipped else ""
+        text += f"; {len(self.warnings):,} warnings" if self.warnings else ""
         return text
+
+    def details(self, *, all_warnings: bool = False) -> list[str]:
+        """The skipped pages with their reasons, then the warnings (counted by kind, or all)."""
+        lines = [f"skipped {path}: {reason}" for path, reason in self.skipped]
+        if all_warnings:
+            lines += [f"warning: {w}" for w in self.warnings]
+        else:
+            kinds = Counter(_kind(w.message) for w in self.warnings)
+            lines += [f"warning: {n:,} × {kind}" for kind, n in kinds.most_common()]
+        return lines
 
 
 def _kind(message: str) -> str:
     """The warning with its particulars removed, to count warnings of one kind together."""
-    return re.sub(r"^\S+ \S+?: ", lambda m: m.group(0).split(" ")[0] + " …: ", message)
+    message = re.sub(r"\([\d,]+ pages\)", "(… pages)", message)
+    return re.sub(r"^(\S+) (\S+?|'[^']*'): ", r"\1 …: ", message)
 
 
 def import_tree(src: Path, kb_dir: Path, *, exclude: Sequence[str] = (),
@@ -163,7 +170,7 @@ def read_pages(source: Source, paths: Sequence[str], report: ImportReport, *,
         if progress and (done % PROGRESS_EVERY == 0 or done == len(paths)):
             progress(done, len(paths))
     for key, count in sorted(dropped.items()):
-        report.warn("", f"front-matter key {key!r} dropped ({count:,} pages): kb has no such field")
+        report.warn("", f"front-matter {key!r}: kb has no such field, dropped ({count:,} pages)")
     return pages
 
 

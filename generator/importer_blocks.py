@@ -98,7 +98,7 @@ def convert_blocks(text: str, *, warn: Warn = ignore) -> str:
                 if out and out[-1].strip():
                     out.append("\n")
                 return
-        warn(f"stray {{/{kind}}} without an opening tag, dropped")
+        warn(f"block {{/{kind}}}: no opening tag, dropped")
 
     pos = 0
     for line in text.splitlines(keepends=True):
@@ -136,6 +136,6 @@ def convert_blocks(text: str, *, warn: Warn = ignore) -> str:
             out.append("\n")
         else:
             out.append(" " * place(indent) + line[len(lead):])
-    if stack:
-        warn(f"{len(stack)} block(s) left open at the end of the page, closed")
+    for block in stack:
+        warn(f"block {{{block.kind}}}: never closed, closed at the end of the page")
     return "".join(out)

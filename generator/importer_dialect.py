@@ -221,7 +221,7 @@ _SWAGGER = re.compile(r"!\[\{swagger\}\]\(([^)\n]*)\)")
 def drop_swagger(text: str, *, warn: Warn = ignore) -> str:
     """Drop ``![{swagger}](api.json)`` API references: kb has no OpenAPI renderer."""
     for m in _SWAGGER.finditer(text):
-        warn(f"API reference {m.group(1)}: swagger pages are not imported, dropped")
+        warn(f"swagger {m.group(1)}: API references are not imported, dropped")
     return sub_tag(text, _SWAGGER, "")
 
 
@@ -256,5 +256,5 @@ def convert(text: str, *, origin: str, read_include: ReadInclude,
     text = drop_swagger(text, warn=warn)
     text = convert_blocks(split_block_tags(text), warn=warn)
     for name in unknown_macros(text):
-        warn(f"unknown macro {{{name}(...)}} left as text")
+        warn(f"macro {{{name}(...)}}: unknown, left as text")
     return text

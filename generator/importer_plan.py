@@ -125,7 +125,7 @@ def plan_layout(pages: Sequence[Page], source: Source, *, taken_ids: set[str],
         if url and url not in occupied and _URL_PATH.match(url) and ".." not in url:
             page.redirect = url
         elif url and not _URL_PATH.match(url):
-            warn(page.source, f"old URL {url!r} is not a plain path, no redirect kept")
+            warn(page.source, f"redirect {url!r}: not a plain URL path, none kept")
     return Plan(articles, folders, {p.source: p for p in articles})
 
 

@@ -126,7 +126,7 @@ def read_meta(path: Path, warn: Callable[[str], None] | None = None) -> dict[str
         data = json.loads(path.read_text(encoding="utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:
         if warn:
-            warn(f"{path.name}: not valid JSON ({exc}), ignored")
+            warn(f"sidecar {path.name}: not valid JSON ({exc}), ignored")
         return {}
     return data if isinstance(data, dict) else {}
 
