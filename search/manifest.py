@@ -20,7 +20,10 @@ generator; this module is the contract between them. The file looks like::
           "section_id": "payment",                            # the section folder path
           "headings": [{"id": "apn-android", "title": "Настройка APN на Android", "level": 2}],
           "body": "plain text of the article body, markup stripped",
-          "videos": [{"url": "...", "title": "...", "transcript": [{"start": 5.0, "text": "..."}]}],
+          "videos": [{"url": "...", "title": "...", "anchor": "video-1",
+                      "transcript": [{"start": 5.0, "text": "..."}]}],
+                      # the page element of a video is #<anchor>; #<anchor>-t<seconds> (e.g.
+                      # "#video-1-t90") scrolls to it and makes play start at that moment
           "updated": "2026-10-15",                            # or null
           "lang": "ru"
         }
@@ -59,6 +62,11 @@ class VideoRecord:
     url: str
     title: str = ""
     transcript: tuple[TranscriptCue, ...] = ()
+    anchor: str = ""  # the video's element id on the article page, e.g. "video-1"
+
+    def moment_url(self, article_url: str, seconds: float) -> str:
+        """The article URL that scrolls to this video and starts it at ``seconds``."""
+        return f"{article_url}#{self.anchor}-t{int(seconds)}" if self.anchor else article_url
 
 
 @dataclass(frozen=True)
@@ -98,19 +106,16 @@ def record_from_dict(data: dict) -> ArticleRecord:
         tags=tuple(data.get("tags") or ()),
         section=data.get("section") or "",
         section_id=data.get("section_id") or "",
-        headings=tuple(
-            Heading(h["id"], h["title"], int(h.get("level", 2))) for h in data.get("headings") or ()
-        ),
+        headings=tuple(Heading(h["id"], h["title"], int(h.get("level", 2))) for h in data.get("headings") or ()),
         body=data.get("body") or "",
         videos=tuple(
             VideoRecord(
                 url=v["url"],
                 title=v.get("title") or "",
-                transcript=tuple(
-                    TranscriptCue(float(c["start"]), c["text"]) for c in v.get("transcript") or ()
-                ),
+                transcript=tuple(TranscriptCue(float(c["start"]), c["text"]) for c in v.get("transcript") or ()),
+                anchor=v.get("anchor") or f"video-{i}",
             )
-            for v in data.get("videos") or ()
+            for i, v in enumerate(data.get("videos") or (), 1)
         ),
         updated=data.get("updated"),
         lang=data.get("lang") or "ru",
@@ -120,9 +125,7 @@ def record_from_dict(data: dict) -> ArticleRecord:
 def manifest_from_dict(data: dict) -> Manifest:
     """Build a :class:`Manifest` from the decoded JSON document."""
     if data.get("format") != MANIFEST_FORMAT:
-        raise ManifestError(
-            f"manifest format {data.get('format')!r} is not {MANIFEST_FORMAT}: run `kb build` again"
-        )
+        raise ManifestError(f"manifest format {data.get('format')!r} is not {MANIFEST_FORMAT}: run `kb build` again")
     return Manifest(
         articles=tuple(record_from_dict(a) for a in data.get("articles") or ()),
         synonyms=tuple(tuple(group) for group in data.get("synonyms") or ()),
