@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from generator.files import read_text
 from generator.frontmatter import parse_yaml_mapping, split_front_matter
 from generator.model import Article, KnowledgeBase, Location, Problem, Section
 from generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
@@ -22,7 +23,6 @@ KB_DIR = "kb"
 SECTION_FILE = "_section.yml"
 SYNONYMS_FILE = "_synonyms.yml"
 DRAFTS_DIR = "_drafts"
-MAX_ARTICLE_BYTES = 1_000_000
 ARTICLE_SUFFIXES = (".md",)
 
 
@@ -40,37 +40,6 @@ def _rel(project: Path, path: Path) -> str:
         return path.relative_to(project).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def read_text(path: Path, rel: str, problems: list[Problem], *, limit: int = MAX_ARTICLE_BYTES) -> str | None:
-    """Read a UTF-8 text file; report an empty, oversized, unreadable or non-UTF-8 file."""
-    try:
-        size = path.stat().st_size
-        if size > limit:
-            problems.append(Problem(
-                Location(rel), "", f"file is {size / 1_000_000:.1f} MB; the limit is {limit // 1_000_000} MB",
-                hint="split it into several articles; put large media next to it, not inside",
-            ))
-            return None
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.append(Problem(Location(rel), "", f"cannot read the file: {exc.strerror or exc}"))
-        return None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        problems.append(Problem(
-            Location(rel, line), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start})",
-            hint="re-save the file as UTF-8 in your editor",
-        ))
-        return None
-    text = text.removeprefix("\ufeff")
-    if not text.strip():
-        problems.append(Problem(Location(rel), "", "the file is empty",
-                                hint="write the article or delete the file"))
-        return None
-    return text
 
 
 def _walk(kb_dir: Path, project: Path, problems: list[Problem]) -> list[Path]:

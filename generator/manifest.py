@@ -11,6 +11,7 @@ from pathlib import Path
 
 from generator.model import Article, KnowledgeBase
 from generator.render import render
+from generator.video_render import video_anchor
 from search.manifest import MANIFEST_FORMAT
 
 
@@ -35,7 +36,11 @@ def article_record(article: Article, kb: KnowledgeBase) -> dict:
         "section_id": article.section_id,
         "headings": [{"id": h.id, "title": h.title, "level": h.level} for h in rendered.headings],
         "body": rendered.text,
-        "videos": [{"url": v.url, "title": v.title, "transcript": []} for v in article.videos],
+        "videos": [
+            {"url": v.url, "title": v.title, "anchor": video_anchor(i),
+             "transcript": [{"start": c.start, "text": c.text} for c in v.cues]}
+            for i, v in enumerate(article.videos, 1)
+        ],
         "updated": article.updated.isoformat() if article.updated else None,
         "lang": detect_lang(f"{article.title} {article.summary} {rendered.text[:2000]}"),
     }

@@ -74,13 +74,40 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Cue:
+    """One line of a transcript: when it is said (seconds) and what."""
+
+    start: float
+    text: str
+
+
+@dataclass(frozen=True)
+class VideoSource:
+    """A recognised video link: who hosts it and how to embed it.
+
+    ``embed`` is the player URL with a ``{start}`` placeholder for the start time in seconds;
+    ``kind`` is ``iframe`` for hosted players and ``file`` for a direct .mp4/.webm.
+    """
+
+    provider: str  # youtube, rutube, vk, vimeo, file
+    provider_name: str  # shown to readers: "YouTube", "Rutube", "VK Видео", "Vimeo"
+    video_id: str
+    watch_url: str
+    embed: str
+    kind: str = "iframe"
+    start: int = 0  # the start time given in the link itself (t=, start=)
+
+
+@dataclass(frozen=True)
 class Video:
     url: str
+    source: VideoSource
     title: str = ""
     start: int = 0
     chapters: tuple[Chapter, ...] = ()
     transcript: str | None = None  # file name next to the article
     poster: str | None = None
+    cues: tuple[Cue, ...] = ()
 
 
 @dataclass(frozen=True)

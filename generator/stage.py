@@ -19,6 +19,7 @@ from pathlib import Path
 from generator.markdown_config import mkdocs_yaml
 from generator.model import Article, KnowledgeBase, Section
 from generator.siteconfig import SiteConfig
+from generator.video_render import embed_bare_links, facade_html, video_anchor
 
 SIDEBAR_WINDOW = 15  # articles of the current section listed beside an article
 POPULAR_COUNT = 8
@@ -82,9 +83,39 @@ def _article_meta(article: Article, kb: KnowledgeBase, siblings: list[Article],
             "siblings": [{"title": a.title, "url": a.url, "current": a.id == article.id} for a in window],
             "related": related,
             "short_url": f"a/{article.id}/",
-            "videos": [{"url": v.url, "title": v.title or article.title, "start": v.start}
-                       for v in article.videos],
         },
+    }
+
+
+def article_body(article: Article) -> str:
+    """The staged Markdown of an article: its videos as facades first, then the body with
+    video links that stand alone on a line turned into facades too."""
+    blocks = [
+        # With directory URLs the page sits one folder below its .md file: posters are ../<file>.
+        facade_html(video, i, fallback_title=article.title,
+                    poster_url=f"../{video.poster}" if video.poster else None)
+        for i, video in enumerate(article.videos, 1)
+    ]
+    body, _ = embed_bare_links(article.body, first_index=len(blocks) + 1, fallback_title=article.title)
+    return "\n\n".join(blocks + [body]) if blocks else body
+
+
+def _videos_meta(kb: KnowledgeBase, by_section: dict[str, list[Article]], visible: list[Section]) -> dict:
+    groups = []
+    for section in visible:
+        items = [
+            {"title": v.title or a.title, "provider": v.source.provider_name, "article": a.title,
+             "url": f"{a.url}#{video_anchor(i)}", "chapters": len(v.chapters), "transcript": bool(v.cues)}
+            for a in by_section.get(section.id, []) for i, v in enumerate(a.videos, 1)
+        ]
+        if items:
+            groups.append({"title": section.title, "url": _section_url(section), "videos": items})
+    return {
+        "title": "Видеоинструкции",
+        "description": "Все видео справочного центра по разделам.",
+        "template": "kb-videos.html",
+        "hide": ["toc"],
+        "kb": {"kind": "videos", "groups": groups, "crumbs": []},
     }
 
 
@@ -144,7 +175,7 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
         target = docs / article.section_id / f"{article.slug}.md"
         target.parent.mkdir(parents=True, exist_ok=True)
         meta = _article_meta(article, kb, siblings, by_id, config)
-        target.write_text(_page(meta, article.body), encoding="utf-8")
+        target.write_text(_page(meta, article_body(article)), encoding="utf-8")
 
     cards = []
     for section in visible:
@@ -170,7 +201,13 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
                 if article.id not in taken and len(popular) < POPULAR_COUNT:
                     popular.append(article)
                     taken.add(article.id)
-    (docs / "index.md").write_text(_page(_home_meta(config, cards, popular)), encoding="utf-8")
+    videos = _videos_meta(kb, by_section, visible)
+    home = _home_meta(config, cards, popular)
+    if videos["kb"]["groups"]:
+        (docs / "videos").mkdir()
+        (docs / "videos" / "index.md").write_text(_page(videos), encoding="utf-8")
+        home["kb"]["videos_url"] = "videos/"
+    (docs / "index.md").write_text(_page(home), encoding="utf-8")
 
     for asset in assets:
         if asset.startswith("_drafts/") and not drafts:

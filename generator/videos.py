@@ -1,7 +1,8 @@
 """Video entries of an article's front matter: times, chapters, transcripts, posters.
 
-The structure is validated here so a broken entry is a located problem; how a video is shown
-(provider recognition, privacy-friendly facades) belongs to the rendering side.
+Every entry is checked here so a broken one is a located problem: the link must be a supported
+video (:mod:`generator.video_sources`), times must be times, files must exist, and a transcript
+must parse (:mod:`generator.transcripts`). How a video is shown is :mod:`generator.video_render`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from generator.model import Chapter, Location, Problem, Video
+from generator.files import read_text
+from generator.model import Chapter, Cue, Location, Problem, Video
+from generator.transcripts import parse_transcript
+from generator.video_sources import SUPPORTED, parse_video_url
 
 _TIME_RE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$|^(\d+)$")
 _HMS_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
@@ -56,10 +60,12 @@ def parse_videos(entries: list[dict], *, path: Path, rel: str, line: int) -> tup
             problems.append(Problem(where, f"{field}.{key}", "unknown video key",
                                     hint="video keys: " + ", ".join(VIDEO_KEYS)))
         url = str(entry.get("url", "")).strip()
-        if not re.match(r"^https?://\S+$", url):
-            problems.append(Problem(where, f"{field}.url", f"expected an http(s) link, found {url!r}"))
+        source = parse_video_url(url)
+        if source is None:
+            problems.append(Problem(where, f"{field}.url", f"not a supported video link: {url!r}",
+                                    hint="supported: " + "; ".join(SUPPORTED)))
             continue
-        start = parse_time(entry.get("start", 0))
+        start = parse_time(entry["start"]) if "start" in entry else source.start
         if start is None:
             problems.append(Problem(where, f"{field}.start", f"bad time {entry.get('start')!r}",
                                     hint="write seconds (90) or minutes:seconds (\"1:30\")"))
@@ -78,15 +84,23 @@ def parse_videos(entries: list[dict], *, path: Path, rel: str, line: int) -> tup
                 continue
             chapters.append(Chapter(seconds, title.strip()))
         transcript = entry.get("transcript")
+        cues: tuple[Cue, ...] = ()
         if transcript is not None:
             transcript = str(transcript)
+            transcript_path = path.parent / transcript
             if not transcript.lower().endswith(TRANSCRIPT_SUFFIXES):
                 problems.append(Problem(where, f"{field}.transcript", f"{transcript!r} is not .vtt, .srt or .txt"))
                 transcript = None
-            elif not (path.parent / transcript).is_file():
+            elif not transcript_path.is_file():
                 problems.append(Problem(where, f"{field}.transcript",
                                         f"file {transcript!r} not found next to the article"))
                 transcript = None
+            else:
+                transcript_rel = f"{rel.rsplit('/', 1)[0]}/{transcript}"
+                text = read_text(transcript_path, transcript_rel, problems)
+                if text is not None:
+                    cues, found = parse_transcript(text, suffix=transcript_path.suffix, rel=transcript_rel)
+                    problems.extend(found)
         poster = entry.get("poster")
         if poster is not None:
             poster = str(poster)
@@ -94,6 +108,6 @@ def parse_videos(entries: list[dict], *, path: Path, rel: str, line: int) -> tup
                 problems.append(Problem(where, f"{field}.poster", f"image {poster!r} not found next to the article"))
                 poster = None
         title = entry.get("title")
-        videos.append(Video(url=url, title=str(title).strip() if title else "", start=start,
-                            chapters=tuple(chapters), transcript=transcript, poster=poster))
+        videos.append(Video(url=url, source=source, title=str(title).strip() if title else "", start=start,
+                            chapters=tuple(chapters), transcript=transcript, poster=poster, cues=cues))
     return tuple(videos), problems
