@@ -193,12 +193,14 @@ def replace_linkto(text: str) -> str:
     """``{linkto(../path#anchor)[text=Label]}`` -> ``[Label](../path#anchor)``.
 
     The target is left as written; the importer maps it to the imported file. Without a
-    label the link text stays empty, and the importer fills in the target's title.
+    label (or with ``%text``) the link text stays empty, and the importer fills in the title
+    of the target heading or page.
     """
     def render(m: Macro) -> str:
         attrs = m.attrs
         label = attrs[5:] if attrs.startswith("text=") else parse_attrs(attrs).get("", "")
-        return f"[{label.strip()}]({m.arg.strip()})"
+        label = "" if label.strip() == "%text" else label.strip()  # %text: the target's title
+        return f"[{label}]({m.arg.strip()})"
 
     return sub_macro(text, "linkto", render)
 

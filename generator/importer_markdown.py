@@ -139,8 +139,8 @@ _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 
 
 def is_external(url: str) -> bool:
-    """Tell whether ``url`` leaves the site (has a scheme, ``//host``) or is only an anchor."""
-    return bool(_SCHEME.match(url)) or url.startswith(("//", "#")) or not url
+    """Tell whether ``url`` leaves the site (has a scheme or ``//host``); empty counts too."""
+    return bool(_SCHEME.match(url)) or url.startswith("//") or not url
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ Resolver = Callable[[LinkTarget], tuple[str | None, str | None]]
 def rewrite_links(body: str, resolve: Resolver) -> str:
     """Rewrite every relative link and image target in ``body`` through ``resolve``.
 
-    External URLs, anchors and anything inside code (fenced or inline) are left alone.
+    External URLs and anything inside code (fenced or inline) are left alone.
     When ``resolve`` returns no URL, a link becomes its plain text and an image its alt text.
     """
     def destination(raw: str) -> str:

@@ -10,7 +10,9 @@ image its alt text, each with a warning.
 from __future__ import annotations
 
 import datetime as dt
+import html
 import posixpath
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -57,10 +59,11 @@ def render_all(plan: Plan, source: Source, *,
     """The text of every file to write (articles, ``_section.yml``) and the images to copy."""
     files: dict[str, str] = {}
     assets = Assets()
+    headings = Headings()
     for folder in plan.folders:
         files[f"{folder.target}/_section.yml"] = section_yaml(folder)
     for page in plan.pages:
-        resolve = Resolver(page, plan, source, assets, warn)
+        resolve = Resolver(page, plan, source, assets, headings, warn)
         body = rewrite_links(page.body, resolve)
         files[page.target] = f"---\n{dump_yaml(front_matter(page))}---\n\n{body}"
     return files, assets.files
@@ -108,25 +111,32 @@ class Resolver:
     """Maps the links of one page to their new places (see :func:`rewrite_links`)."""
 
     def __init__(self, page: Page, plan: Plan, source: Source, assets: Assets,
-                 warn: Callable[[str, str], None]) -> None:
-        self.page, self.plan, self.source, self.assets, self.warn = page, plan, source, assets, warn
+                 headings: Headings, warn: Callable[[str, str], None]) -> None:
+        self.page, self.plan, self.source, self.assets = page, plan, source, assets
+        self.headings, self.warn = headings, warn
         self.here = posixpath.dirname(page.target)
+        self.folders = {f.source: f for f in plan.folders if f.source}
 
     def __call__(self, link: LinkTarget) -> tuple[str | None, str | None]:
         raw_path, _, anchor = link.url.partition("#")
+        anchor = anchor.rsplit("#", 1)[-1]  # "page#a#b" happens; the last one is meant
         path = unquote(raw_path.split("?", 1)[0])
         if not path:
-            return link.url, None
+            if anchor in self.headings(self.page):
+                return link.url, self.headings(self.page)[anchor]
+            self.warn(self.page.source, f"anchor #{anchor}: no such heading on the page, text kept")
+            return None, None
         candidates = locate(self.source.root, self.page.source, path)
         if not link.image:
             for candidate in candidates:
                 target = next((self.plan.by_source[c] for c in page_candidates(candidate)
                                if c in self.plan.by_source), None)
                 if target is not None:
-                    url = posixpath.relpath(target.target, self.here)
-                    if anchor and anchor != target.anchor:
-                        url += f"#{anchor}"
-                    return url, target.title
+                    return self._to_page(target, anchor, link.url)
+            for candidate in candidates:
+                if candidate.rstrip("/") in self.folders:  # a folder whose own page was empty
+                    folder = self.folders[candidate.rstrip("/")]
+                    return posixpath.relpath(folder.target, self.here) + "/", folder.title
         for candidate in candidates:
             origin = self.source.root / candidate
             if candidate and origin.suffix.lower() in ASSET_SUFFIXES and origin.is_file():
@@ -137,3 +147,43 @@ class Resolver:
         else:
             self.warn(self.page.source, f"link {link.url}: no imported page there, text kept")
         return None, prettify(posixpath.basename(path.rstrip("/")))
+
+    def _to_page(self, target: Page, anchor: str, written: str) -> tuple[str, str]:
+        """The relative link to ``target`` (and ``#anchor`` if it exists there), and its title."""
+        url = posixpath.relpath(target.target, self.here)
+        if not anchor or anchor == target.anchor:  # the H1 anchor: now the page's top
+            return url, target.title
+        headings = self.headings(target)
+        if anchor in headings:
+            return f"{url}#{anchor}", headings[anchor]
+        self.warn(self.page.source, f"anchor {written}: no such heading there, linked to the page")
+        return url, target.title
+
+
+_HEADING = re.compile(r"<h[1-6][^>]*\bid=\"([^\"]+)\"[^>]*>(.*?)</h[1-6]>", re.DOTALL)
+_PERMALINK = re.compile(r"<a class=\"headerlink\".*?</a>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+class Headings:
+    """Heading ids of each page as the site will render them (kb's Markdown dialect), cached."""
+
+    def __init__(self) -> None:
+        self._ids: dict[str, dict[str, str]] = {}
+        self._md: Any = None
+
+    def __call__(self, page: Page) -> dict[str, str]:
+        """Heading id -> heading text."""
+        if page.source not in self._ids:
+            if self._md is None:
+                import markdown
+
+                from generator.markdown_config import EXTENSIONS, extension_configs
+
+                self._md = markdown.Markdown(extensions=EXTENSIONS,
+                                             extension_configs=extension_configs())
+            rendered = self._md.reset().convert(page.body)
+            self._ids[page.source] = {
+                html.unescape(ident): " ".join(html.unescape(_TAG.sub("", _PERMALINK.sub("", text))).split())
+                for ident, text in _HEADING.findall(rendered)}
+        return self._ids[page.source]
