@@ -45,6 +45,7 @@ class SiteConfig:
     contact_url: str
     contact_text: str
     features: tuple[str, ...]
+    theme: dict[str, Any]
     raw: dict[str, Any]
 
 
@@ -82,5 +83,6 @@ def load_site_config(project: Path) -> SiteConfig:
         contact_url=str(kb_extra.get("contact_url") or ""),
         contact_text=str(kb_extra.get("contact_text") or "Не нашли ответ? Напишите нам"),
         features=tuple(str(f) for f in theme.get("features") or ()),
+        theme=theme,
         raw=data,
     )

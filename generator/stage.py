@@ -241,6 +241,9 @@ def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_rel
         "  name: material",
         f"  custom_dir: {j(str(theme_dir))}",
         f"  language: {j(config.language)}",
+        # System fonts unless the team chose one: Google Fonts would be a third-party request
+        # on every page, before the reader has agreed to anything.
+        *([] if "font" in config.theme else ["  font: false"]),
         f"  features: {j(features)}",
         "plugins:",
         "  - search:",

@@ -57,6 +57,11 @@
     var figure = document.getElementById(match[1]);
     if (!figure || !figure.hasAttribute("data-kb-video")) return;
     figure.dataset.start = match[2];
+    if (figure.classList.contains("kb-video--playing")) {  // the reader already chose to play it
+      play(figure, parseInt(match[2], 10));
+      figure.scrollIntoView({ block: "center" });
+      return;
+    }
     var button = figure.querySelector(".kb-video__play");
     if (button) {
       var badge = figure.querySelector(".kb-video__from") || document.createElement("span");
