@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, article, write_kb
 from generator.build import build
 from generator.model import ContentError
+
+from conftest import REPO, article, write_kb
 from htmlcheck import parse, resolve
 
 

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import article, write_kb
 
 from generator.cli import main
+
+from conftest import article, write_kb
 
 
 def run_check(project: Path, *args: str) -> tuple[int, list[str], dict]:

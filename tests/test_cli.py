@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 from click.testing import CliRunner
-from conftest import article, write_kb
-from htmlcheck import parse
 
 from generator.cli import main
+
+from conftest import article, write_kb
+from htmlcheck import parse
 
 KB = str(Path(sys.executable).with_name("kb"))
 

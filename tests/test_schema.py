@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 
-from conftest import REPO
 from generator.schema import ARTICLE_FIELDS, fields_markdown, validate_mapping
+
+from conftest import REPO
 
 
 def _check(data: dict) -> tuple[dict, list[str]]:

@@ -6,12 +6,13 @@ import json
 import re
 
 import pytest
-from conftest import article, write_kb
-from htmlcheck import parse
 
 from generator.build import build
 from generator.transcripts import parse_transcript
 from generator.video_sources import parse_video_url
+
+from conftest import article, write_kb
+from htmlcheck import parse
 
 YT = "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ?autoplay=1&start={start}"
 
