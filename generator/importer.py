@@ -170,7 +170,8 @@ def read_pages(source: Source, paths: Sequence[str], report: ImportReport, *,
         if progress and (done % PROGRESS_EVERY == 0 or done == len(paths)):
             progress(done, len(paths))
     for key, count in sorted(dropped.items()):
-        report.warn("", f"front-matter {key!r}: kb has no such field, dropped ({count:,} pages)")
+        report.warn("", f"front-matter {key!r}: kb has no such field, dropped "
+                         f"({count:,} page{'' if count == 1 else 's'})")
     return pages
 
 

@@ -86,6 +86,7 @@ def _read_nav(items: list[Any], source: Source, counter: list[int]) -> list[str]
                 if title:
                     source.page_titles.setdefault(path, str(title))
             elif isinstance(value, list):
+                position = counter[0]
                 children = _read_nav(value, source, counter)
                 pages += children
                 folders = {posixpath.dirname(p) for p in children}
@@ -93,7 +94,7 @@ def _read_nav(items: list[Any], source: Source, counter: list[int]) -> list[str]
                 # The section's folder is its pages' deepest common one (an index page aside).
                 if common and title:
                     source.folder_titles.setdefault(common, str(title))
-                    source.folder_order.setdefault(common, counter[0])
+                    source.folder_order.setdefault(common, position)
     return pages
 
 
