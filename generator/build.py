@@ -24,10 +24,13 @@ from generator.manifest import manifest_dict, write_manifest
 from generator.model import ContentError, Location, Problem, sort_problems
 from generator.siteconfig import SiteConfig, load_site_config
 from generator.stage import write_stage
+from search.index import build_index
+from search.manifest import manifest_from_dict
 from site_theme import THEME_DIR
 
 STATE_DIR = ".kb"
 SITE_DIR = "site"
+INDEX_DIR = "index"
 
 Progress = Callable[[str], None]
 
@@ -128,6 +131,8 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         redirects = redirects_for(articles)
         write_stubs(out, redirects, site_url=config.site_url)
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
+        index = build_index(manifest_from_dict(manifest), state / INDEX_DIR)
+        say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s")
         write_manifest(state / "manifest.json", manifest)
         _swap_in(out, project / SITE_DIR)
     except BaseException:
