@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.importer_dialect import DEFAULT_VARIABLES, convert
+from generator.importer_dialect import DEFAULT_VARIABLES, convert, replace_vars
 from generator.importer_lists import normalize_list_indent
 from generator.importer_markdown import demote_h1, leading_title, prettify, tidy
 from generator.importer_plan import Page, plan_layout
@@ -156,11 +156,11 @@ def read_pages(source: Source, paths: Sequence[str], report: ImportReport, *,
     pages: list[Page] = []
     dropped: Counter[str] = Counter()
     include = IncludeReader(source.root)
-    variables = {**DEFAULT_VARIABLES, **source.variables}
+    source.variables = {**DEFAULT_VARIABLES, **source.variables}
     for done, path in enumerate(paths, 1):
         raw = read_page(source.root / path)
         if isinstance(raw, RawPage):
-            page = read_one(source, path, raw, include, variables, report)
+            page = read_one(source, path, raw, include, report)
             dropped.update(k for k in raw.front if k not in _KNOWN_KEYS)
             if page.empty:
                 report.skipped.append((path, "empty page (nothing but a title)"))
@@ -176,13 +176,14 @@ def read_pages(source: Source, paths: Sequence[str], report: ImportReport, *,
 
 
 def read_one(source: Source, path: str, raw: RawPage, include: IncludeReader,
-             variables: dict[str, str], report: ImportReport) -> Page:
+             report: ImportReport) -> Page:
     """One readable page as a :class:`Page`: converted body, title, summary, tags, order."""
     def warn(message: str) -> None:
         report.warn(path, message)
 
     meta = read_meta(source.root / (path.rsplit(".", 1)[0] + ".meta.json"), warn)
-    body = convert(raw.body, origin=path, read_include=include, variables=variables, warn=warn)
+    body = convert(raw.body, origin=path, read_include=include, variables=source.variables,
+                   warn=warn)
     heading, anchor, body = leading_title(body)
     front = raw.front
     folder = index_folder(path)
@@ -199,7 +200,8 @@ def read_one(source: Source, path: str, raw: RawPage, include: IncludeReader,
         body = normalize_list_indent(body)
     body = tidy(body)
     return Page(
-        source=path, folder=folder, title=title, summary=summary, body=body,
+        source=path, folder=folder, title=replace_vars(title, source.variables),
+        summary=replace_vars(summary, source.variables), body=body,
         anchor=anchor, empty=not body.strip(), order=order,
         tags=_texts(front.get("tags")), aliases=_texts(front.get("aliases")),
         updated=_date(front.get("updated") or front.get("date")),

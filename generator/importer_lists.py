@@ -4,8 +4,10 @@ Pages written for GitHub, Diplodoc or any CommonMark renderer nest blocks under 
 the item's text column (3 spaces under ``1.``, 2 under ``-``). Python-Markdown, which MkDocs
 uses, needs 4: without this, a paragraph, note or nested list under ``1. Step`` falls out of the
 list and the numbering restarts. Relative indentation inside an item is kept, so code blocks,
-admonitions and tabs inside list items stay intact. Pages of an MkDocs site already follow the
-4-space rule and are left alone.
+admonitions and tabs inside list items stay intact (in whole steps of 4: a line 1-3 spaces
+right of the item's text column is at that column, as CommonMark reads it). Pages of an MkDocs site already follow the
+4-space rule and are left alone. A list right after a paragraph gets the blank line before it
+that Python-Markdown needs to see a list at all.
 
 >>> normalize_list_indent("1. Step\\n\\n   More.\\n")
 '1. Step\\n\\n    More.\\n'
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 from generator.importer_markdown import fenced_ranges
 
-_MARKER = re.compile(r"^([-*+]|\d{1,9}[.)])( +|$)")
+_MARKER = re.compile(r"^([-*+]|\d{1,9}[.)])([ \t]+|$)")
 _BLOCK_START = re.compile(r"^(#|```|~~~|>|<|!!!|\?\?\?|===)")
 STEP = 4
 
@@ -41,14 +43,17 @@ def normalize_list_indent(text: str) -> str:
     fences = {start: end for start, end in fenced_ranges(text)}
     out: list[str] = []
     stack: list[_Item] = []
-    prev_blank = True
+    prev_blank, prev_in_list = True, False
     fence_end, fence_delta = -1, 0
     pos = 0
 
     def place(indent: int) -> int:
+        # Only whole steps of 4 carry meaning (an indented code block, a note's content);
+        # 1-3 spaces more than the text column of the item (or the page) are noise to CommonMark.
         if not stack:
-            return indent
-        return stack[-1].content_out + max(0, indent - stack[-1].content_src)
+            return indent // STEP * STEP
+        extra = max(0, indent - stack[-1].content_src)
+        return stack[-1].content_out + extra // STEP * STEP
 
     for line in text.splitlines(keepends=True):
         start, pos = pos, pos + len(line)
@@ -68,8 +73,11 @@ def normalize_list_indent(text: str) -> str:
                 break  # a lazy continuation line of the item's paragraph
             stack.pop()
         at = place(indent)
+        if marker and not prev_blank and not prev_in_list:
+            out.append("\n")  # Python-Markdown needs a blank line between a paragraph and a list
         if marker:
-            gap = len(marker.group(2))
+            gap = len((" " * indent + marker.group(0)).expandtabs(STEP)) - indent - len(
+                marker.group(1))  # a tab after "1." reaches the next tab stop
             width = len(marker.group(1)) + (gap if 1 <= gap <= 4 else 1)
             after = rest[len(marker.group(0)):]
             out.append(" " * at + marker.group(1) + (" " if gap else "") + after)
@@ -78,5 +86,5 @@ def normalize_list_indent(text: str) -> str:
             out.append(" " * at + rest)
         if start in fences:
             fence_end, fence_delta = fences[start], at - indent
-        prev_blank = False
+        prev_blank, prev_in_list = False, bool(stack)
     return "".join(out)

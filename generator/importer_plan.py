@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from generator.importer_dialect import replace_vars
 from generator.importer_markdown import prettify
 from generator.importer_source import Source, old_url, read_meta
 from generator.slugs import slugify, unique_slug
@@ -149,7 +150,8 @@ def _folders(source: Source, articles: Sequence[Page], sections: dict[str, str],
             order = index.order if index else None
         if order is None and isinstance(meta.get("weight"), int):
             order = meta["weight"]
-        folders.append(Folder(path, target, title, description, order))
+        folders.append(Folder(path, target, replace_vars(title, source.variables),
+                              replace_vars(description, source.variables), order))
     return folders
 
 

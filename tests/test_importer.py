@@ -315,6 +315,9 @@ CASES: list[tuple[Transform, str, str]] = [
      "1. Шаг\n\n    Ещё.\n\n    - вложенный\n        текст\n2. Второй\n"),
     (normalize_list_indent, "- a\n  ```sh\n  ls\n    -l\n  ```\n", "- a\n    ```sh\n    ls\n      -l\n    ```\n"),
     (normalize_list_indent, "Текст\n\n    код\n", "Текст\n\n    код\n"),
+    (normalize_list_indent, "Шаги:\n1. a\n1. b\n", "Шаги:\n\n1. a\n1. b\n"),
+    (normalize_list_indent, "1.\tТаб\n\n    ещё\n", "1. Таб\n\n    ещё\n"),
+    (normalize_list_indent, "1. a\n\n     x\n\n  === \"A\"\n", "1. a\n\n    x\n\n=== \"A\"\n"),
 ]
 
 
