@@ -18,6 +18,7 @@ from pathlib import Path
 
 from generator.builder import BuilderError, run_builder
 from generator.checks import check_all
+from generator.fallback import write_fallback_index
 from generator.links import redirects_for, write_stubs
 from generator.loader import Loaded, load
 from generator.manifest import manifest_dict, write_manifest
@@ -131,8 +132,11 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         redirects = redirects_for(articles)
         write_stubs(out, redirects, site_url=config.site_url)
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
-        index = build_index(manifest_from_dict(manifest), state / INDEX_DIR)
+        records = manifest_from_dict(manifest)
+        index = build_index(records, state / INDEX_DIR)
         say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s")
+        fallback_bytes = write_fallback_index(out, records)
+        say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
         write_manifest(state / "manifest.json", manifest)
         _swap_in(out, project / SITE_DIR)
     except BaseException:
