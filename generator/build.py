@@ -18,6 +18,7 @@ from pathlib import Path
 
 from generator.builder import BuilderError, run_builder
 from generator.checks import check_all
+from generator.csp import write_csp_hashes
 from generator.fallback import write_fallback_index
 from generator.links import redirects_for, write_stubs
 from generator.loader import Loaded, load
@@ -32,6 +33,7 @@ from site_theme import THEME_DIR
 STATE_DIR = ".kb"
 SITE_DIR = "site"
 INDEX_DIR = "index"
+CSP_FILE = "csp.json"
 
 Progress = Callable[[str], None]
 
@@ -131,6 +133,7 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
         redirects = redirects_for(articles)
         write_stubs(out, redirects, site_url=config.site_url)
+        write_csp_hashes(out, state / CSP_FILE)
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
         records = manifest_from_dict(manifest)
         index = build_index(records, state / INDEX_DIR)

@@ -170,36 +170,47 @@ def build(drafts: bool, strict: bool, project: Path) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--dev", is_flag=True, help="Live preview: rebuild on every change and reload the page.")
 @click.option("--drafts", is_flag=True, help="With --dev: show draft articles too.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (not with --dev).")
 @project_option
 @content_errors
-def serve(host: str, port: int, dev: bool, drafts: bool, project: Path) -> None:
-    """Serve the help site on http://HOST:PORT (builds it first when there is none).
+def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, project: Path) -> None:
+    """Serve the help site and its search API on http://HOST:PORT (builds first when needed).
 
     \b
     Example:
-      kb serve --dev            # writers: live preview
-      kb serve --host 0.0.0.0   # production, behind a reverse proxy
+      kb serve --dev                          # writers: live preview
+      kb serve --host 0.0.0.0 --workers 2     # production, behind a reverse proxy
     """
+    import os
+
     import uvicorn
 
     project = project.resolve()
     if drafts and not dev:
         fail("--drafts goes with --dev (drafts are never published)", code=2)
+    if dev and workers > 1:
+        fail("--workers goes without --dev (the preview rebuilds in one process)", code=2)
+    click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    # A short graceful shutdown: preview pages and slow clients hold requests open.
+    options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3}
     if dev:
         from generator.devserver import create_preview_app
 
-        app = create_preview_app(project, drafts=drafts)
-    else:
-        from generator.build import build as run_build
-        from generator.build import stderr_progress
-        from search.service import ServiceSettings, create_app
+        uvicorn.run(create_preview_app(project, drafts=drafts), **options)
+        return
+    from generator.build import build as run_build
+    from generator.build import stderr_progress
+    from generator.siteconfig import load_site_config
+    from search.service import ENV_VAR, ServiceSettings
 
-        if not (project / "site" / "index.html").exists():
-            run_build(project, progress=stderr_progress)
-        app = create_app(ServiceSettings(site_dir=project / "site"))
-    click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
-    # A short graceful shutdown: preview pages hold long-poll requests open.
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=3)
+    config = load_site_config(project)
+    if not (project / "site" / "index.html").exists() or not (project / ".kb" / "index").exists():
+        run_build(project, progress=stderr_progress)
+    settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb",
+                               cors_origins=config.cors_origins, retention_days=config.retention_days)
+    os.environ[ENV_VAR] = settings.to_env()
+    uvicorn.run("search.service:create_app_from_env", factory=True, workers=workers, **options)
 
 
 @main.command("import", context_settings=CONTEXT)

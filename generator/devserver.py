@@ -90,7 +90,9 @@ def create_preview_app(project: Path, *, drafts: bool = False):
         finally:
             stop.set()
 
-    app = create_app(ServiceSettings(site_dir=project / "site"),
+    # The preview answers searches like production but records no events: writers' own
+    # searches are not customers' questions.
+    app = create_app(ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", record_events=False),
                      extra_routes=[Route("/__kb/reload", reload_endpoint)])
     app.router.lifespan_context = lifespan
     return app

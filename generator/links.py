@@ -7,7 +7,6 @@ and a one-line script that keeps the ``#anchor`` (a meta refresh alone drops it)
 from __future__ import annotations
 
 import html
-import json
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
@@ -54,6 +53,7 @@ def redirects_for(articles: list[Article]) -> list[Redirect]:
 def stub_html(redirect: Redirect, *, site_url: str = "") -> str:
     """The static redirect page for ``redirect``; ``site_url`` makes the canonical link absolute."""
     rel = relative_url(redirect.source, redirect.target)
+    root = relative_url(redirect.source, "")
     canonical = site_url.rstrip("/") + "/" + redirect.target if site_url else rel
     title = html.escape(redirect.title)
     return (
@@ -62,7 +62,9 @@ def stub_html(redirect: Redirect, *, site_url: str = "") -> str:
         f"<link rel=\"canonical\" href=\"{html.escape(canonical)}\">\n"
         "<meta name=\"robots\" content=\"noindex\">\n"
         f"<meta http-equiv=\"refresh\" content=\"0; url={html.escape(rel)}\">\n"
-        f"<script>location.replace({json.dumps(rel)} + location.search + location.hash)</script>\n"
+        f"<meta name=\"kb-redirect\" content=\"{html.escape(rel)}\">\n"
+        # An external script (allowed by a strict CSP) keeps the #anchor a meta refresh drops.
+        f"<script src=\"{html.escape(root)}assets/kb/redirect.js\"></script>\n"
         "</head>\n<body>\n"
         f"<p>Статья находится по адресу <a href=\"{html.escape(rel)}\">{title}</a>.</p>\n"
         "</body>\n</html>\n"

@@ -45,6 +45,8 @@ class SiteConfig:
     contact_url: str
     contact_text: str
     features: tuple[str, ...]
+    cors_origins: tuple[str, ...]
+    retention_days: int
     theme: dict[str, Any]
     raw: dict[str, Any]
 
@@ -73,6 +75,18 @@ def load_site_config(project: Path) -> SiteConfig:
     theme = data.get("theme") if isinstance(data.get("theme"), dict) else {}
     extra = data.get("extra") if isinstance(data.get("extra"), dict) else {}
     kb_extra = extra.get("kb") if isinstance(extra.get("kb"), dict) else {}
+    origins = kb_extra.get("cors_origins") or []
+    if not isinstance(origins, list) or not all(isinstance(o, str) and o.startswith(("http://", "https://"))
+                                                for o in origins):
+        problems.append(Problem(Location(rel), "extra.kb.cors_origins", f"expected a list of origins, found {origins!r}",
+                                hint="e.g. cors_origins: [https://www.example.com] — sites allowed to call the API"))
+        origins = []
+    events = kb_extra.get("events") if isinstance(kb_extra.get("events"), dict) else {}
+    retention = events.get("retention_days", 365)
+    if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:
+        problems.append(Problem(Location(rel), "extra.kb.events.retention_days",
+                                f"expected a positive number of days, found {retention!r}", hint="e.g. 365"))
+        retention = 365
     if problems:
         raise ContentError(problems)
     return SiteConfig(
@@ -83,6 +97,8 @@ def load_site_config(project: Path) -> SiteConfig:
         contact_url=str(kb_extra.get("contact_url") or ""),
         contact_text=str(kb_extra.get("contact_text") or "Не нашли ответ? Напишите нам"),
         features=tuple(str(f) for f in theme.get("features") or ()),
+        cors_origins=tuple(o.rstrip("/") for o in origins),
+        retention_days=retention,
         theme=theme,
         raw=data,
     )

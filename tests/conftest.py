@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import textwrap
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -83,3 +88,51 @@ def small_kb(tmp_path: Path) -> Path:
         ),
         "kb/returns/images/scheme.svg": '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10"/>',
     })
+
+
+KB = str(Path(sys.executable).with_name("kb"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until_up(base: str, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited: {proc.stderr.read()}")
+        try:
+            httpx.get(base + "/", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    raise AssertionError("server did not answer")
+
+
+@pytest.fixture
+def serve(tmp_path):
+    """Start `kb serve` for a project in a subprocess; returns its base URL. Stopped after the test."""
+    procs = []
+
+    def start(project: Path, *args: str) -> str:
+        port = free_port()
+        proc = subprocess.Popen([KB, "serve", "--port", str(port), "-C", str(project), *args],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        procs.append(proc)
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, proc)
+        return base
+
+    yield start
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise
+
+
