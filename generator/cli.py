@@ -244,5 +244,55 @@ def import_(src: Path, exclude: tuple[str, ...], verbose: bool, project: Path) -
     click.echo(f"{report.summary()} in {report.seconds:.1f}s")
 
 
+@main.group(context_settings=CONTEXT)
+def events() -> None:
+    """The event log in .kb/events.sqlite: searches, clicks, feedback, operator-sent links.
+
+    \b
+    Example:
+      kb events export --kind queries --since 30 --format csv > queries.csv
+    """
+
+
+@events.command("export", context_settings=CONTEXT)
+@click.option("--kind", type=click.Choice(["queries", "clicks", "feedback", "sent_links", "all"]),
+              default="all", show_default=True, help="Which events; all merges them in time order.")
+@click.option("--since", type=click.IntRange(min=0), metavar="DAYS", help="Only the last DAYS days.")
+@click.option("--format", "fmt", type=click.Choice(["csv", "jsonl"]), default="jsonl", show_default=True,
+              help="CSV with a header, or one JSON object per line; both UTF-8, both with a kind field.")
+@project_option
+@content_errors
+def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None:
+    """Write the event log to stdout, oldest first, for other tools.
+
+    \b
+    Example:
+      kb events export --since 7 > last-week.jsonl
+      kb events export --kind feedback --format csv -C my-help > feedback.csv
+    """
+    import datetime as dt
+    import io
+
+    from generator.siteconfig import load_site_config
+    from search.events import EventStore, EventStoreError, retention_from_config, store_path
+    from search.events_export import export_events
+
+    path = store_path(project)
+    if not path.exists():
+        fail(f"no event store at {path}: events are recorded by `kb serve` once people search")
+    cutoff = None if since is None else dt.datetime.now(dt.UTC) - dt.timedelta(days=since)
+    out = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="", write_through=True)
+    try:
+        retention = retention_from_config(load_site_config(project).raw)
+        with EventStore(path, retention_days=retention, create=False) as store:
+            count = export_events(store, out, kind=kind, since=cutoff, fmt=fmt)
+    except EventStoreError as exc:
+        fail(str(exc))
+    finally:
+        out.flush()
+        out.detach()  # stdout stays open for click
+    click.echo(f"kb: exported {count:,} event(s)", err=True)
+
+
 if __name__ == "__main__":
     main()
