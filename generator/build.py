@@ -17,13 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.builder import BuilderError, run_builder
-from generator.checks import check_all
+from generator.checks import article_anchors, check_all
 from generator.csp import write_csp_hashes
 from generator.fallback import write_fallback_index
 from generator.links import redirects_for, write_stubs
 from generator.loader import Loaded, load
 from generator.manifest import manifest_dict, write_manifest
 from generator.model import ContentError, Location, Problem, sort_problems
+from generator.published import (
+    PUBLISHED_FILE,
+    Published,
+    check_published,
+    load_published,
+    updated_entries,
+    write_published,
+)
 from generator.siteconfig import SiteConfig, load_site_config
 from generator.stage import write_stage
 from search.index import build_index
@@ -53,6 +61,7 @@ class CheckResult:
     config: SiteConfig | None
     loaded: Loaded
     problems: list[Problem] = field(default_factory=list)
+    published: Published = field(default_factory=Published)
 
     @property
     def errors(self) -> list[Problem]:
@@ -84,7 +93,9 @@ def check(project: Path) -> CheckResult:
     loaded = load(project)
     problems.extend(loaded.problems)
     problems.extend(check_all(loaded.kb, loaded.assets))
-    return CheckResult(config, loaded, sort_problems(problems))
+    published = load_published(project)
+    problems.extend(check_published(loaded.kb, published, article_anchors(loaded.kb)))
+    return CheckResult(config, loaded, sort_problems(problems), published)
 
 
 def _swap_in(new_site: Path, site: Path) -> None:
@@ -100,7 +111,11 @@ def _swap_in(new_site: Path, site: Path) -> None:
 
 def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_reload: bool = False,
           progress: Progress | None = None) -> BuildResult:
-    """Build the help site of ``project``; raise :class:`ContentError` on content errors."""
+    """Build the help site of ``project``; raise :class:`ContentError` on content errors.
+
+    A production build (not ``drafts``, not ``dev_reload``) also records the published URLs and
+    anchors in ``kb/_published.yml``; previews never do.
+    """
     say = progress or _quiet
     started = time.perf_counter()
     project = project.resolve()
@@ -131,7 +146,7 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         if strict and builder_warnings:
             raise ContentError(warnings)
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
-        redirects = redirects_for(articles)
+        redirects = redirects_for(articles, result.published.entries)
         write_stubs(out, redirects, site_url=config.site_url)
         write_csp_hashes(out, state / CSP_FILE)
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
@@ -142,6 +157,10 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
         write_manifest(state / "manifest.json", manifest)
         _swap_in(out, project / SITE_DIR)
+        if not drafts and not dev_reload:
+            anchors = {r["id"]: frozenset(h["id"] for h in r["headings"]) for r in manifest["articles"]}
+            if write_published(project, updated_entries(result.published, articles, anchors)):
+                say(f"updated {PUBLISHED_FILE}: commit it with your changes")
     except BaseException:
         shutil.rmtree(out, ignore_errors=True)
         raise

@@ -68,6 +68,11 @@ def _anchors(body: str) -> frozenset[str]:
     return frozenset(h.id for h in render(body).headings)
 
 
+def article_anchors(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
+    """The heading anchors of every published article, by id."""
+    return {a.id: _anchors(a.body) for a in kb.published()}
+
+
 _ANCHOR_HINT = "link to an existing heading, or pin the anchor on one: `## Title {{#{anchor}}}`"
 
 

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 
 from generator.loader import KB_DIR, SECTION_FILE, load
+from generator.published import load_published
 from generator.schema import ARTICLE_FIELDS
 from generator.slugs import is_valid_id, slugify, unique_slug
 
@@ -55,7 +56,8 @@ def new_article(project: Path, title: str, *, section: str, today: dt.date | Non
     if not base:
         raise NewArticleError(f"the title {title!r} has no letters or digits to make an id from")
     loaded = load(project)
-    taken_ids = {a.id for a in loaded.kb.articles}
+    # Ids are never reused: a deleted article's links may still redirect or show a tombstone.
+    taken_ids = {a.id for a in loaded.kb.articles} | set(load_published(project).entries)
     section_dir = project / KB_DIR / section
     taken_files = {p.stem for p in section_dir.glob("*.md")} if section_dir.is_dir() else set()
     article_id = unique_slug(base, taken_ids)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.model import Article
+from generator.published import Entry
 
 SHORT_PREFIX = "a"
 
@@ -40,14 +41,50 @@ def relative_url(source: str, target: str) -> str:
     return rel if rel.endswith("/") else rel + "/"
 
 
-def redirects_for(articles: list[Article]) -> list[Redirect]:
-    """Short links for every article and ``redirect_from`` paths, sorted by source."""
+@dataclass(frozen=True)
+class Tombstone:
+    """An article that is gone for good: its old addresses show ``text`` instead of a 404."""
+
+    id: str
+    title: str
+    text: str
+    sources: tuple[str, ...]
+
+
+def redirects_for(articles: list[Article], published: dict[str, Entry] | None = None) -> list[Redirect]:
+    """Every redirect the site needs, sorted by source.
+
+    Short links of live articles; their ``redirect_from`` paths and every older URL they were
+    published at; and for published articles that are gone, their URLs and short link to the
+    article their ``redirect_to`` names.
+    """
+    published = published or {}
+    live = {a.id: a for a in articles}
     found = []
     for article in articles:
         found.append(Redirect(short_url(article.id), article.url, article.title))
-        for old in article.redirect_from:
-            found.append(Redirect(old, article.url, article.title))
+        entry = published.get(article.id)
+        old_urls = [*article.redirect_from, *(entry.urls if entry else ())]
+        for old in dict.fromkeys(old_urls):
+            if old != article.url:
+                found.append(Redirect(old, article.url, article.title))
+    for entry in published.values():
+        target = live.get(entry.redirect_to or "")
+        if entry.id in live or target is None:
+            continue
+        for old in dict.fromkeys([short_url(entry.id), *entry.urls]):
+            found.append(Redirect(old, target.url, target.title))
     return sorted(found, key=lambda r: r.source)
+
+
+def tombstones_for(articles: list[Article], published: dict[str, Entry]) -> list[Tombstone]:
+    """Pages for published articles that are gone with a ``tombstone`` text."""
+    live = {a.id for a in articles}
+    return [
+        Tombstone(e.id, e.title, e.tombstone, tuple(dict.fromkeys([short_url(e.id), *e.urls])))
+        for e in published.values()
+        if e.id not in live and e.tombstone and not e.redirect_to
+    ]
 
 
 def stub_html(redirect: Redirect, *, site_url: str = "") -> str:
