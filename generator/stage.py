@@ -152,6 +152,18 @@ def _home_meta(config: SiteConfig, cards: list[dict], popular: list[Article]) ->
     }
 
 
+def _search_meta(popular: list[Article]) -> dict:
+    # The results page of kb's own search (site_theme/kb-search.html fills it in the browser);
+    # popular articles are what it offers when nothing is found.
+    return {
+        "title": "Поиск",
+        "description": "Поиск по справочному центру",
+        "template": "kb-search.html",
+        "hide": ["navigation", "toc"],
+        "kb": {"kind": "search", "popular": [_link(a) for a in popular], "crumbs": []},
+    }
+
+
 def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir: Path,
                 assets: tuple[str, ...], drafts: bool = False, dev_reload: bool = False) -> Stage:
     """Write the stage for ``kb`` into ``stage`` (replacing an older one) and return it."""
@@ -208,6 +220,8 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
         (docs / "videos" / "index.md").write_text(_page(videos), encoding="utf-8")
         home["kb"]["videos_url"] = "videos/"
     (docs / "index.md").write_text(_page(home), encoding="utf-8")
+    (docs / "search").mkdir(exist_ok=True)
+    (docs / "search" / "index.md").write_text(_page(_search_meta(popular)), encoding="utf-8")
 
     for asset in assets:
         if asset.startswith("_drafts/") and not drafts:
@@ -230,7 +244,7 @@ def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_rel
     """The stage's ``mkdocs.yml``: inherit the project's file, override what kb owns."""
     features = list(dict.fromkeys([
         *config.features, "navigation.top", "navigation.footer", "content.code.copy",
-        "search.highlight", "toc.follow",
+        "toc.follow",
     ]))
     j = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731 - JSON scalars are YAML
     lines = [
@@ -245,9 +259,9 @@ def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_rel
         # on every page, before the reader has agreed to anything.
         *([] if "font" in config.theme else ["  font: false"]),
         f"  features: {j(features)}",
-        "plugins:",
-        "  - search:",
-        '      lang: ["ru", "en"]',
+        # kb owns search (site_theme/assets/kb/search-*.js, the API, the fallback index):
+        # Material's search plugin and its lunr index stay off, whatever the project lists.
+        "plugins: []",
         f"nav: {j(nav)}",
         "validation:",
         "  omitted_files: ignore",
