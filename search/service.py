@@ -249,11 +249,12 @@ def api_suggest(request: Request) -> JSONResponse:
 def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     payload, _ = _search_payload(service, request, limit=_limit_param(request, default=3))
+    service.articles.current()
     base = service.articles.site_url.rstrip("/")
+    # Operators paste these into replies: ?ref=op lets the service count what operators send.
     hits = [
         {"id": h["id"], "title": h["title"], "summary": h["summary"],
-         "short_url": f"{base}/a/{h['id']}/" if base else f"/a/{h['id']}/",
-         "url": f"{base}/{h['url']}" if base else f"/{h['url']}"}
+         "short_url": f"{base}/a/{h['id']}/?ref=op", "url": f"{base}/{h['url']}"}
         for h in payload["hits"]
     ]
     return JSONResponse({"query": payload["query"], "hits": hits}, headers={"Cache-Control": "no-store"})
@@ -270,7 +271,7 @@ async def api_click(request: Request) -> Response:
     if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 1000:
         raise BadRequest("rank: expected the 1-based position of the clicked result")
     if service.events is not None:
-        await run_in_threadpool(service.events.record_click, query_id, article_id, rank, _session(request))
+        await run_in_threadpool(lambda: service.events.record_click(query_id, article_id, rank, session=_session(request)))
     return Response(status_code=204)
 
 
@@ -289,8 +290,9 @@ async def api_feedback(request: Request) -> Response:
     if service.events is not None:
         # A flood from one session is dropped by the store; the answer stays the same, so a
         # script learns nothing from it.
-        await run_in_threadpool(service.events.record_feedback, article_id, helpful, comment or None,
-                                _session(request))
+        session = _session(request)
+        await run_in_threadpool(lambda: service.events.record_feedback(article_id, helpful, comment=comment or None,
+                                                                       session=session))
     return Response(status_code=204)
 
 
@@ -306,9 +308,13 @@ def short_link(request: Request) -> Response:
     article_id = request.path_params["article_id"]
     record = service.articles.current().get(article_id)
     if record is None:
+        # A deleted article's short link: the build left a redirect or tombstone page for it.
+        stub = service.settings.site_dir / "a" / article_id / "index.html"
+        if _ID.match(article_id) and stub.is_file():
+            return FileResponse(stub, media_type="text/html")
         return _not_found_page(service.settings)
     if request.query_params.get("ref") == "op" and service.events is not None:
-        service.events.record_sent_link(article_id, "op")
+        service.events.record_sent_link(article_id, ref="op")
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/{record.url}", status_code=302)
 

@@ -73,7 +73,7 @@ def test_suggest_link_health_and_openapi(serve, project):
     link = httpx.get(base + "/api/link", params={"q": "деньги через терминал", "limit": 1}).json()
     assert link["hits"] == [{"id": "terminal-payment", "title": "Оплатили через терминал, а деньги не пришли",
                              "summary": "Кратко о том, оплатили через терминал, а деньги не пришли.",
-                             "short_url": "https://help.example/a/terminal-payment/",
+                             "short_url": "https://help.example/a/terminal-payment/?ref=op",
                              "url": "https://help.example/payment/terminal/"}]
     health = httpx.get(base + "/healthz").json()
     assert health["status"] == "ok" and health["articles"] == 3 and health["index_version"]
