@@ -271,7 +271,8 @@ async def api_click(request: Request) -> Response:
     if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 1000:
         raise BadRequest("rank: expected the 1-based position of the clicked result")
     if service.events is not None:
-        await run_in_threadpool(lambda: service.events.record_click(query_id, article_id, rank, session=_session(request)))
+        session = _session(request)
+        await run_in_threadpool(lambda: service.events.record_click(query_id, article_id, rank, session=session))
     return Response(status_code=204)
 
 
