@@ -294,5 +294,40 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     click.echo(f"kb: exported {count:,} event(s)", err=True)
 
 
+@main.command(context_settings=CONTEXT)
+@click.argument("query")
+@click.option("--limit", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
+@click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]), default="text",
+              show_default=True, help="How to print the links.")
+@project_option
+def link(query: str, limit: int, fmt: str, project: Path) -> None:
+    """The best articles for QUERY as ready-to-paste links for an operator's reply.
+
+    Short links (/a/<id>/) keep working when articles are renamed or moved; ?ref=op counts
+    what operators send.
+
+    \b
+    Example:
+      kb link "деньги не пришли после оплаты в терминале" --format markdown
+    """
+    from search.engine import Engine
+    from search.index import IndexError_
+    from search.manifest import ManifestError, load_manifest
+    from search.operator_links import operator_links, render_links
+
+    state = project.resolve() / ".kb"
+    try:
+        engine = Engine.open(state / "index")
+        site_url = load_manifest(state / "manifest.json").site_url
+    except (IndexError_, ManifestError) as exc:
+        fail(f"{exc}")
+    if not site_url:
+        click.echo("kb: site_url is not set in mkdocs.yml: links are relative to the site root", err=True)
+    result = engine.search(query, limit=limit)
+    if not result.hits:
+        fail(f"no article matches {query!r}")
+    click.echo(render_links(operator_links(result, site_url=site_url), fmt=fmt, query=result.query))
+
+
 if __name__ == "__main__":
     main()

@@ -36,6 +36,7 @@ from starlette.staticfiles import StaticFiles
 from search.engine import Engine
 from search.index import IndexError_
 from search.manifest import ManifestError, load_manifest
+from search.operator_links import operator_links
 from search.service_policy import SecurityHeaders, content_security_policy
 
 MAX_QUERY = 500
@@ -248,16 +249,11 @@ def api_suggest(request: Request) -> JSONResponse:
 
 def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
-    payload, _ = _search_payload(service, request, limit=_limit_param(request, default=3))
+    text = _text_param(request)
+    result = service.engine().search(text, limit=_limit_param(request, default=3))
     service.articles.current()
-    base = service.articles.site_url.rstrip("/")
-    # Operators paste these into replies: ?ref=op lets the service count what operators send.
-    hits = [
-        {"id": h["id"], "title": h["title"], "summary": h["summary"],
-         "short_url": f"{base}/a/{h['id']}/?ref=op", "url": f"{base}/{h['url']}"}
-        for h in payload["hits"]
-    ]
-    return JSONResponse({"query": payload["query"], "hits": hits}, headers={"Cache-Control": "no-store"})
+    hits = operator_links(result, site_url=service.articles.site_url)
+    return JSONResponse({"query": result.query, "hits": hits}, headers={"Cache-Control": "no-store"})
 
 
 async def api_click(request: Request) -> Response:
