@@ -8,7 +8,7 @@ service answers with a 400. Free text (queries, comments) is never refused, only
   terminals, CSV readers and reports, and bidi overrides can disguise text);
 - whitespace is collapsed (comments keep their line breaks);
 - e-mail addresses and long runs of digits (phone, card, passport and order numbers: at least
-  nine digits, spaces and dashes allowed between them) become ``[email]`` and ``[number]``:
+  nine digits, spaces, dashes and brackets allowed between them) become ``[email]`` and ``[number]``:
   customers do type these into search boxes and comment fields;
 - the result is cut to the limit: 500 characters for queries, 2,000 for comments.
 
@@ -30,15 +30,16 @@ RANK_LIMIT = 1000
 SOURCES = ("site", "ops", "api", "cli")
 
 ARTICLE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,99}")
-QUERY_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+QUERY_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")  # ours are 22; the service accepts 8+
 SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 REF = re.compile(r"[a-z0-9_-]{1,32}")
 
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Nine or more digits, possibly split by single spaces, dashes, dots or brackets, and an
-# optional leading '+': phone numbers in every local style, card and document numbers.
-_LONG_NUMBER = re.compile(r"\+?\(?\d(?:[\s().-]?\d){8,}\)?")
+# Nine or more digits, split at most by spaces, dashes and brackets, with an optional '+':
+# phone numbers in every local style, card and document numbers. Not dots: dates and times
+# ("01.02.2024 12:30") and version numbers are not personal.
+_LONG_NUMBER = re.compile(r"\+?\(?\d(?:[ ()-]{0,2}\d){8,}\)?")
 _SPACES = re.compile(r"[^\S\n]+")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -84,6 +85,8 @@ def clean_text(value: Any, *, field: str, limit: int, multiline: bool = False) -
     """Free text as stored: a string, cleaned, redacted, whitespace collapsed, cut to ``limit``."""
     if not isinstance(value, str):
         raise EventError(field, "a string", value)
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", strip_controls(value, keep_newlines=multiline))
     text = redact(_SPACES.sub(" ", text))
     if multiline:
