@@ -98,15 +98,21 @@ def check(project: Path) -> CheckResult:
     return CheckResult(config, loaded, sort_problems(problems), published)
 
 
-def _swap_in(new_site: Path, site: Path) -> None:
-    """Replace ``site`` by ``new_site``: two renames, the old tree removed only afterwards."""
+def _swap_in(new_site: Path, site: Path, *, trash: Path) -> None:
+    """Replace ``site`` by ``new_site``: two renames, the old tree removed only afterwards.
+
+    The old tree goes to ``trash`` (inside ``.kb/``, on the same file system) first, so the
+    site folder is missing only between two renames, never half-written.
+    """
     old = None
     if site.exists():
-        old = site.with_name(f".{site.name}.old-{time.time_ns()}")
+        old = trash / f"site-old-{time.time_ns()}"
         site.rename(old)
     new_site.rename(site)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+    for stale in trash.glob("site-old-*"):  # left by a build that was killed mid-swap
+        shutil.rmtree(stale, ignore_errors=True)
 
 
 def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_reload: bool = False,
@@ -156,7 +162,7 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         fallback_bytes = write_fallback_index(out, records)
         say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
         write_manifest(state / "manifest.json", manifest)
-        _swap_in(out, project / SITE_DIR)
+        _swap_in(out, project / SITE_DIR, trash=state)
         if not drafts and not dev_reload:
             anchors = {r["id"]: frozenset(h["id"] for h in r["headings"]) for r in manifest["articles"]}
             if write_published(project, updated_entries(result.published, articles, anchors)):
