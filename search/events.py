@@ -154,7 +154,10 @@ class EventStore:
             if not create:
                 raise StoreMissingError(f"no event store at {self.path}; `kb serve` records events there")
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        migrate(self._conn())
+        try:
+            migrate(self._conn())
+        except sqlite3.Error as exc:  # locked for longer than busy_timeout, read-only, corrupt...
+            raise EventStoreError(f"{self.path}: cannot prepare the event store: {exc}") from exc
         self.prune_if_due()
 
     # -- connections ------------------------------------------------------------------------
@@ -202,7 +205,7 @@ class EventStore:
                     conn.execute("ROLLBACK")
         except sqlite3.Error as exc:
             # "database is locked" after busy_timeout, a full disk, a read-only file...
-            raise EventStoreError(f"{self.path}: cannot write the event: {exc}") from exc
+            raise EventStoreError(f"{self.path}: cannot write to the event store: {exc}") from exc
 
     def close(self) -> None:
         """Close every connection this store opened (call when no thread uses it any more)."""

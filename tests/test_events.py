@@ -114,6 +114,19 @@ def test_wal_mode_foreign_keys_and_a_missing_or_broken_file(store, tmp_path):
         EventStore(junk)
 
 
+def test_a_store_locked_too_long_is_a_clear_error_and_recovers(tmp_path):
+    path = tmp_path / "events.sqlite"
+    store = EventStore(path, busy_timeout_ms=100)
+    other = raw(path)
+    other.execute("BEGIN IMMEDIATE")  # another process holding the write lock
+    with pytest.raises(EventStoreError, match="cannot write to the event store: database is locked"):
+        store.record_sent_link("a")
+    assert store.count("sent_links") == 0  # readers are not blocked in WAL mode
+    other.execute("ROLLBACK")
+    assert store.record_sent_link("a") is Recorded.STORED
+    store.close()
+
+
 def test_the_schema_has_the_declared_columns_and_none_for_personal_data(store):
     personal = ("ip", "addr", "agent", "email", "mail", "phone", "user", "name", "cookie", "referer", "referrer")
     for kind in KINDS:
