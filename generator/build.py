@@ -20,7 +20,7 @@ from generator.builder import BuilderError, run_builder
 from generator.checks import article_anchors, check_all
 from generator.csp import write_csp_hashes
 from generator.fallback import write_fallback_index
-from generator.links import redirects_for, write_stubs
+from generator.links import redirects_for, tombstones_for, write_stubs
 from generator.loader import Loaded, load
 from generator.manifest import manifest_dict, write_manifest
 from generator.model import ContentError, Location, Problem, sort_problems
@@ -135,7 +135,8 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
 
     state = project / STATE_DIR
     state.mkdir(exist_ok=True)
-    stage = write_stage(kb, config, state / "stage", theme_dir=THEME_DIR,
+    tombstones = tuple(tombstones_for(articles, result.published.entries))
+    stage = write_stage(kb, config, state / "stage", theme_dir=THEME_DIR, tombstones=tombstones,
                         assets=result.loaded.assets, drafts=drafts, dev_reload=dev_reload)
     say(f"staged {len(articles)} pages")
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.markdown_config import mkdocs_yaml
+from generator.links import Tombstone
 from generator.model import Article, KnowledgeBase, Section
 from generator.siteconfig import SiteConfig
 from generator.video_render import embed_bare_links, facade_html, video_anchor
@@ -164,9 +165,24 @@ def _search_meta(popular: list[Article]) -> dict:
     }
 
 
+def _tombstone_meta(tombstone: Tombstone) -> dict:
+    return {
+        "title": tombstone.title or "Статья удалена",
+        "description": tombstone.text,
+        "template": "kb-tombstone.html",
+        "hide": ["navigation", "toc"],
+        "kb": {"kind": "tombstone", "id": tombstone.id, "text": tombstone.text, "crumbs": []},
+    }
+
+
 def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir: Path,
-                assets: tuple[str, ...], drafts: bool = False, dev_reload: bool = False) -> Stage:
-    """Write the stage for ``kb`` into ``stage`` (replacing an older one) and return it."""
+                assets: tuple[str, ...], drafts: bool = False, dev_reload: bool = False,
+                tombstones: tuple[Tombstone, ...] = ()) -> Stage:
+    """Write the stage for ``kb`` into ``stage`` (replacing an older one) and return it.
+
+    ``tombstones`` are published articles that are gone for good: each of their old addresses
+    gets a page saying so (with search), instead of a 404.
+    """
     if stage.exists():
         shutil.rmtree(stage)
     docs = stage / "docs"
@@ -222,6 +238,14 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
     (docs / "index.md").write_text(_page(home), encoding="utf-8")
     (docs / "search").mkdir(exist_ok=True)
     (docs / "search" / "index.md").write_text(_page(_search_meta(popular)), encoding="utf-8")
+    live_urls = {a.url for a in articles}
+    for tombstone in tombstones:
+        for source in tombstone.sources:
+            page = docs / source / "index.md"
+            if source in live_urls or page.exists():
+                continue
+            page.parent.mkdir(parents=True, exist_ok=True)
+            page.write_text(_page(_tombstone_meta(tombstone)), encoding="utf-8")
 
     for asset in assets:
         if asset.startswith("_drafts/") and not drafts:

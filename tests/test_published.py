@@ -109,3 +109,17 @@ def test_previews_do_not_record_urls(project):
     (project / "kb/payment/cards.md").rename(project / "kb/payment/card-payment.md")
     build(project, drafts=True)
     assert published(project)["cards"]["urls"] == ["payment/cards/"]
+
+
+def test_tombstone_pages_replace_a_deleted_article(project):
+    (project / "kb/payment/terminal.md").unlink()
+    text = (project / "kb/_published.yml").read_text(encoding="utf-8")
+    (project / "kb/_published.yml").write_text(
+        text.replace("  terminal:\n", "  terminal:\n    tombstone: Оплата через терминалы прекращена с 1 декабря.\n"),
+        encoding="utf-8")
+    build(project)
+    for path in ("payment/terminal", "a/terminal"):
+        page = parse(project / "site" / path / "index.html")
+        assert page.h1 == ["Оплата через терминал"]
+        assert "Оплата через терминалы прекращена с 1 декабря." in page.classes["kb-tombstone"][0]
+        assert page.meta["robots"] == "noindex"
