@@ -16,8 +16,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.markdown_config import mkdocs_yaml
 from generator.links import Tombstone
+from generator.markdown_config import mkdocs_yaml
 from generator.model import Article, KnowledgeBase, Section
 from generator.siteconfig import SiteConfig
 from generator.video_render import embed_bare_links, facade_html, video_anchor
