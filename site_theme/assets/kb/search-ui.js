@@ -39,12 +39,19 @@
 
   // One hit: the title with matched words marked, the section, then the server's snippet (only
   // text and <mark> kept) or the summary with matched words marked.
+  // The title also gets the words the server marked in this hit's snippet (synonyms, corrected
+  // words: "симка" marks "SIM-карту").
   function hitBody(link, hit, words) {
+    var text = el("span", "kb-hit__text");
+    if (hit.snippet) {
+      kb.appendSnippet(text, hit.snippet);
+      words = words.slice();
+      text.querySelectorAll("mark").forEach(function (m) { words.push.apply(words, kb.words(m.textContent)); });
+    } else {
+      kb.highlight(text, hit.summary || "", words);
+    }
     kb.highlight(link.appendChild(el("span", "kb-hit__title")), hit.title, words);
     if (hit.section) link.appendChild(el("span", "kb-hit__section", hit.section));
-    var text = el("span", "kb-hit__text");
-    if (hit.snippet) kb.appendSnippet(text, hit.snippet);
-    else kb.highlight(text, hit.summary || "", words);
     if (text.textContent.trim()) link.appendChild(text);
     return link;
   }
@@ -77,8 +84,9 @@
     this.list.setAttribute("role", "listbox");
     this.list.setAttribute("aria-label", "Подходящие статьи");
     this.empty = box.appendChild(el("div", "kb-dropdown__empty"));
-    this.note = box.appendChild(el("p", "kb-search-note", "Упрощённый поиск: результаты могут быть менее точными."));
-    this.all = box.appendChild(el("a", "kb-dropdown__all"));
+    var foot = this.foot = box.appendChild(el("div", "kb-dropdown__foot"));
+    this.all = foot.appendChild(el("a", "kb-dropdown__all"));
+    this.note = foot.appendChild(el("span", "kb-search-note", "Упрощённый поиск: результаты могут быть менее точными"));
     this.status = el("div", "kb-visually-hidden");
     this.status.setAttribute("role", "status");
     this.status.setAttribute("aria-live", "polite");
@@ -166,7 +174,7 @@
     this.note.hidden = !result.fallback || result.failed;
     this.all.href = kb.searchPageUrl(result.query);
     this.all.textContent = none ? "Популярные статьи →" : "Все результаты →";
-    this.all.hidden = !!result.failed;
+    this.foot.hidden = !!result.failed;
     this.status.textContent = none ? "Ничего не найдено"
       : "Найдено " + result.hits.length + " " + plural(result.hits.length, "статья", "статьи", "статей")
         + ". Стрелки вверх и вниз — выбор, Enter — открыть.";
@@ -263,6 +271,7 @@
   ResultsPage.prototype.clear = function () {
     this.list.replaceChildren();
     this.corrected.hidden = this.note.hidden = this.none.hidden = true;
+    this.root.classList.remove("kb-results--none");
     this.status.textContent = "";
     document.title = this.baseTitle;
   };
@@ -278,15 +287,14 @@
       item.appendChild(link);
       this.list.appendChild(item);
     }, this);
-    this.status.textContent = n
-      ? "Найдено " + n + " " + plural(n, "статья", "статьи", "статей") + " по запросу «" + result.query + "»"
-      : "Ничего не найдено";
+    this.status.textContent = (n ? "Найдено " + n + " " + plural(n, "статья", "статьи", "статей") + " по запросу «"
+      : "По запросу «") + (result.corrected || result.query) + (n ? "»" : "» ничего не нашлось.");
     this.corrected.hidden = !result.corrected;
     this.corrected.querySelector("a").textContent = result.corrected || "";
     this.corrected.querySelector("a").href = kb.searchPageUrl(result.corrected || "");
     this.note.hidden = !result.fallback;
     this.none.hidden = n > 0;
-    this.none.querySelector(".kb-results__none-query").textContent = result.query;
+    this.root.classList.toggle("kb-results--none", !n);
     document.title = "«" + result.query + "» — " + this.baseTitle;
   };
 
