@@ -451,7 +451,10 @@ def test_kill_9_mid_write_loses_nothing_committed_and_never_corrupts(tmp_path):
             kind, marker = child.stdout.readline().split()
             reported[kind].add(marker)
         child.send_signal(signal.SIGKILL)
-        rest, _ = child.communicate(timeout=30)
+        rest = child.stdout.read()  # through the same buffer readline used (communicate would skip it)
+        child.wait(timeout=30)
+        child.stdout.close()
+        child.stderr.close()
         for line in rest.splitlines():  # printed after a commit, before the kill landed
             if len(line.split()) == 2:
                 kind, marker = line.split()
