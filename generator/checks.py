@@ -161,8 +161,22 @@ def check_quality(kb: KnowledgeBase, *, today: dt.date | None = None) -> list[Pr
     return problems
 
 
+# Site paths kb uses itself: a section folder with one of these names would hide them.
+RESERVED_SECTIONS = ("a", "api", "assets", "healthz", "ops", "search", "videos")
+
+
+def check_reserved(kb: KnowledgeBase) -> list[Problem]:
+    """Section folders must not take the names of kb's own pages."""
+    return [
+        Problem(Location(section.source or f"kb/{section.id}"), "", f"the section name {section.id!r} is reserved by kb",
+                hint="rename the folder; reserved: " + ", ".join(RESERVED_SECTIONS))
+        for section in kb.sections
+        if section.id.split("/")[0] in RESERVED_SECTIONS and "/" not in section.id
+    ]
+
+
 CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
-    check_ids, check_related, check_redirects, check_quality,
+    check_ids, check_related, check_redirects, check_quality, check_reserved,
 )
 
 

@@ -165,6 +165,11 @@ def _search_meta(popular: list[Article]) -> dict:
     }
 
 
+# The operators' page (site_theme/kb-ops.html): not in the navigation, noindex.
+OPS_PAGE = {"title": "Поиск для операторов", "template": "kb-ops.html", "hide": ["navigation", "toc"],
+            "kb": {"kind": "ops", "crumbs": []}}
+
+
 def _tombstone_meta(tombstone: Tombstone) -> dict:
     return {
         "title": tombstone.title or "Статья удалена",
@@ -238,6 +243,8 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
     (docs / "index.md").write_text(_page(home), encoding="utf-8")
     (docs / "search").mkdir(exist_ok=True)
     (docs / "search" / "index.md").write_text(_page(_search_meta(popular)), encoding="utf-8")
+    (docs / "ops").mkdir(exist_ok=True)
+    (docs / "ops" / "index.md").write_text(_page(OPS_PAGE), encoding="utf-8")
     live_urls = {a.url for a in articles}
     for tombstone in tombstones:
         for source in tombstone.sources:

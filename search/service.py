@@ -156,6 +156,18 @@ class Service:
 
             self.events = EventStore(settings.events_path, retention_days=settings.retention_days)
 
+    def feedback_scores(self) -> dict[str, dict[str, int]]:
+        """Helpful / not helpful votes per article, recomputed at most once a minute."""
+        if self.events is None:
+            return {}
+        now = time.monotonic()
+        cached = getattr(self, "_scores", None)
+        if cached is None or now - cached[0] > 60:
+            rows = self.events.rows(
+                "SELECT article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no FROM feedback GROUP BY article_id")
+            self._scores = (now, {r["article_id"]: {"yes": int(r["yes"]), "no": int(r["no"])} for r in rows})
+        return self._scores[1]
+
     def engine(self) -> Engine:
         """The engine, opened on first use (the index may appear after the server started)."""
         if self._engine is None:
@@ -251,8 +263,13 @@ def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     text = _text_param(request)
     result = service.engine().search(text, limit=_limit_param(request, default=3))
-    service.articles.current()
+    records = service.articles.current()
     hits = operator_links(result, site_url=service.articles.site_url)
+    votes = service.feedback_scores()
+    for hit in hits:  # what an operator weighs before sending: how fresh, how helpful
+        record = records.get(hit["id"])
+        hit["updated"] = record.updated if record else None
+        hit["feedback"] = votes.get(hit["id"], {"yes": 0, "no": 0})
     return JSONResponse({"query": result.query, "hits": hits}, headers={"Cache-Control": "no-store"})
 
 
