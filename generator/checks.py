@@ -168,7 +168,8 @@ RESERVED_SECTIONS = ("a", "api", "assets", "healthz", "ops", "search", "videos")
 def check_reserved(kb: KnowledgeBase) -> list[Problem]:
     """Section folders must not take the names of kb's own pages."""
     return [
-        Problem(Location(section.source or f"kb/{section.id}"), "", f"the section name {section.id!r} is reserved by kb",
+        Problem(Location(section.source or f"kb/{section.id}"), "",
+                f"the section name {section.id!r} is reserved by kb",
                 hint="rename the folder; reserved: " + ", ".join(RESERVED_SECTIONS))
         for section in kb.sections
         if section.id.split("/")[0] in RESERVED_SECTIONS and "/" not in section.id

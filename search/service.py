@@ -163,8 +163,8 @@ class Service:
         now = time.monotonic()
         cached = getattr(self, "_scores", None)
         if cached is None or now - cached[0] > 60:
-            rows = self.events.rows(
-                "SELECT article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no FROM feedback GROUP BY article_id")
+            rows = self.events.rows("SELECT article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no "
+                                    "FROM feedback GROUP BY article_id")
             self._scores = (now, {r["article_id"]: {"yes": int(r["yes"]), "no": int(r["no"])} for r in rows})
         return self._scores[1]
 
