@@ -274,16 +274,17 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     import io
 
     from generator.siteconfig import load_site_config
-    from search.events import EventStore, EventStoreError, retention_from_config, store_path
+    from search.events import EventStore, EventStoreError, store_path
     from search.events_export import export_events
 
     path = store_path(project)
     if not path.exists():
         fail(f"no event store at {path}: events are recorded by `kb serve` once people search")
+    retention = load_site_config(project).retention_days  # the store prunes older events on open
     cutoff = None if since is None else dt.datetime.now(dt.UTC) - dt.timedelta(days=since)
-    out = io.TextIOWrapper(click.get_binary_stream("stdout"), encoding="utf-8", newline="", write_through=True)
+    sys.stdout.flush()
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="", write_through=True)
     try:
-        retention = retention_from_config(load_site_config(project).raw)
         with EventStore(path, retention_days=retention, create=False) as store:
             count = export_events(store, out, kind=kind, since=cutoff, fmt=fmt)
     except EventStoreError as exc:

@@ -68,7 +68,7 @@ from search.events_schema import COLUMNS, KINDS, EventStoreError, migrate, stamp
 
 __all__ = [
     "COLUMNS", "DEFAULT_RETENTION_DAYS", "KINDS", "EventError", "EventStore", "EventStoreError",
-    "FloodLimits", "Recorded", "StoreMissingError", "retention_from_config", "store_path",
+    "FloodLimits", "Recorded", "StoreMissingError", "store_path",
 ]
 
 DEFAULT_RETENTION_DAYS = 365
@@ -107,23 +107,6 @@ class FloodLimits:
 def store_path(project: Path) -> Path:
     """Where a project's events live: ``<project>/.kb/events.sqlite``."""
     return project / ".kb" / "events.sqlite"
-
-
-def retention_from_config(config: Mapping[str, Any]) -> int:
-    """``extra.kb.events.retention_days`` from a parsed ``mkdocs.yml`` (default 365 days)."""
-    node: Any = config
-    for key in ("extra", "kb", "events"):
-        node = node.get(key) if isinstance(node, Mapping) else None
-    if node is None:
-        return DEFAULT_RETENTION_DAYS
-    if not isinstance(node, Mapping):
-        raise EventStoreError(f"mkdocs.yml: extra.kb.events: expected settings (key: value), got {node!r}")
-    value = node.get("retention_days", DEFAULT_RETENTION_DAYS)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise EventStoreError(
-            f"mkdocs.yml: extra.kb.events.retention_days: expected a whole number of days >= 1, got {value!r}"
-        )
-    return value
 
 
 class EventStore:

@@ -28,7 +28,6 @@ from search.events import (
     FloodLimits,
     Recorded,
     StoreMissingError,
-    retention_from_config,
     store_path,
 )
 from search.events_schema import MIGRATIONS, Migration, applied_migrations, migrate, stamp
@@ -270,17 +269,6 @@ def test_old_events_are_pruned_on_open_and_by_prune(tmp_path):
         EventStore(path, retention_days=0)
 
 
-def test_retention_comes_from_mkdocs_yml():
-    assert retention_from_config({}) == 365
-    assert retention_from_config({"extra": {"kb": {"contact_url": "x"}}}) == 365
-    assert retention_from_config({"extra": {"kb": {"events": {"retention_days": 90}}}}) == 90
-    with pytest.raises(EventStoreError) as caught:
-        retention_from_config({"extra": {"kb": {"events": {"retention_days": "a year"}}}})
-    assert str(caught.value) == (
-        "mkdocs.yml: extra.kb.events.retention_days: expected a whole number of days >= 1, got 'a year'"
-    )
-
-
 # -- the gap report's questions ---------------------------------------------------------------
 
 def test_the_questions_the_gap_report_asks(store):
@@ -349,6 +337,14 @@ def test_export_jsonl_merges_all_kinds_in_time_order(project):
     assert result.stderr == "kb: exported 4 event(s)\n"
     recent = export(project, "--since", "3")
     assert [json.loads(line)["kind"] for line in recent.stdout.splitlines()] == ["feedback", "sent_links"]
+
+
+def test_export_keeps_to_the_retention_in_mkdocs_yml(project):
+    (project / "mkdocs.yml").write_text(MKDOCS_YML + "    events:\n      retention_days: 5\n", encoding="utf-8")
+    result = export(project)
+    assert [json.loads(line)["kind"] for line in result.stdout.splitlines()] == ["feedback", "sent_links"]
+    with EventStore(store_path(project), retention_days=100_000) as store:
+        assert store.count("queries") == 0  # pruned for good, not only left out
 
 
 def test_export_csv_has_a_header_and_reads_back(project):
