@@ -189,7 +189,7 @@
   Dropdown.prototype.close = function () {
     this.box.hidden = true;
     this.input.setAttribute("aria-expanded", "false");
-    this.input.removeAttribute("aria-activedescendant");
+    this.select(-1);
   };
 
   Dropdown.prototype.select = function (index) {
