@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import textwrap
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 
 from generator.importer_blocks import convert_blocks, split_block_tags
 from generator.importer_macros import (
@@ -93,15 +94,20 @@ def tagged_parts(content: str, tags: list[str]) -> tuple[str | None, set[str]]:
     wanted = set(tags)
     found: set[str] = set()
     parts: list[str] = []
-    matches = list(_TAGGED.finditer(content))
-    if not matches:
+    blocks = _tag_blocks(content)
+    if not blocks:
         return None, wanted
-    for m in matches:
-        marks = {t.strip() for t in m.group(1).split(",")}
+    for marks, text in blocks:
         if marks & wanted:
             found |= marks & wanted
-            parts.append(m.group(2).strip("\n"))
+            parts.append(text)
     return "\n".join(parts), found
+
+
+@lru_cache(maxsize=256)  # the same include file is cut up for many pages
+def _tag_blocks(content: str) -> tuple[tuple[frozenset[str], str], ...]:
+    return tuple((frozenset(t.strip() for t in m.group(1).split(",")), m.group(2).strip("\n"))
+                 for m in _TAGGED.finditer(content))
 
 
 _INCLUDETAG = re.compile(r"\{includetag\([^)\n]*\)\}|\{/includetag\}")

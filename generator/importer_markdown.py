@@ -10,36 +10,35 @@ target to a callback, so the importer decides where things went and this module 
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
-_FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})")
 _ATTR_ID = re.compile(r"\s*\{\s*:?\s*#([^\s}]+)[^}]*\}\s*$")
 
 
-def fenced_ranges(text: str) -> list[tuple[int, int]]:
+_FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|~{3,})([^\n]*)$", re.MULTILINE)
+
+
+@lru_cache(maxsize=32)  # each transform asks again about the same, often unchanged, page
+def fenced_ranges(text: str) -> tuple[tuple[int, int], ...]:
     """Return ``(start, end)`` character ranges of fenced code blocks (fences included).
 
     An unclosed fence runs to the end of the text, as CommonMark says.
     """
     ranges: list[tuple[int, int]] = []
-    pos = 0
-    start = -1
-    fence = ""
-    for line in text.splitlines(keepends=True):
-        stripped = line.strip()
+    start, fence = -1, ""
+    for m in _FENCE_LINE.finditer(text):
         if start < 0:
-            m = _FENCE_OPEN.match(line)
-            if m:
-                start, fence = pos, m.group(1)
-        elif stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
-            ranges.append((start, pos + len(line)))
+            start, fence = m.start(), m.group(1)
+        elif m.group(1)[0] == fence[0] and len(m.group(1)) >= len(fence) and not m.group(2).strip():
+            ranges.append((start, min(m.end() + 1, len(text))))  # with the closing newline
             start = -1
-        pos += len(line)
     if start >= 0:
         ranges.append((start, len(text)))
-    return ranges
+    return tuple(ranges)
 
 
 def map_prose(text: str, fn: Callable[[str], str]) -> str:
@@ -54,9 +53,10 @@ def map_prose(text: str, fn: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def in_ranges(index: int, ranges: list[tuple[int, int]]) -> bool:
-    """Tell whether ``index`` falls inside one of ``ranges``."""
-    return any(start <= index < end for start, end in ranges)
+def in_ranges(index: int, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Tell whether ``index`` falls inside one of ``ranges`` (sorted, not overlapping)."""
+    at = bisect.bisect_right(ranges, (index, float("inf"))) - 1
+    return at >= 0 and ranges[at][0] <= index < ranges[at][1]
 
 
 def split_front_matter(text: str) -> tuple[str | None, str]:

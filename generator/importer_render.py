@@ -20,7 +20,13 @@ from urllib.parse import unquote
 
 import yaml
 
-from generator.importer_markdown import LinkTarget, prettify, rewrite_links
+from generator.importer_markdown import (
+    LinkTarget,
+    fenced_ranges,
+    in_ranges,
+    prettify,
+    rewrite_links,
+)
 from generator.importer_plan import ASSETS_DIR, Folder, Page, Plan
 from generator.importer_source import PAGE_SUFFIXES, Source, locate
 from generator.slugs import slugify, unique_slug
@@ -122,8 +128,9 @@ class Resolver:
         anchor = anchor.rsplit("#", 1)[-1]  # "page#a#b" happens; the last one is meant
         path = unquote(raw_path.split("?", 1)[0])
         if not path:
-            if anchor in self.headings(self.page):
-                return link.url, self.headings(self.page)[anchor]
+            heading = self.headings.title(self.page, anchor)
+            if heading is not None:
+                return link.url, heading
             self.warn(self.page.source, f"anchor #{anchor}: no such heading on the page, text kept")
             return None, None
         candidates = locate(self.source.root, self.page.source, path)
@@ -153,9 +160,9 @@ class Resolver:
         url = posixpath.relpath(target.target, self.here)
         if not anchor or anchor == target.anchor:  # the H1 anchor: now the page's top
             return url, target.title
-        headings = self.headings(target)
-        if anchor in headings:
-            return f"{url}#{anchor}", headings[anchor]
+        heading = self.headings.title(target, anchor)
+        if heading is not None:
+            return f"{url}#{anchor}", heading
         self.warn(self.page.source, f"anchor {written}: no such heading there, linked to the page")
         return url, target.title
 
@@ -165,16 +172,34 @@ _PERMALINK = re.compile(r"<a class=\"headerlink\".*?</a>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 
 
+_PINNED = re.compile(r"^[ \t]*#{1,6}[ \t]+(.*?)[ \t]*\{[ \t]*:?[ \t]*#([^\s}]+)[^}\n]*\}[ \t]*$",
+                     re.MULTILINE)
+
+
 class Headings:
-    """Heading ids of each page as the site will render them (kb's Markdown dialect), cached."""
+    """Heading ids of each page as the site will render them (kb's Markdown dialect), cached.
+
+    Pinned anchors (``## Title {#id}``) are read from the text; the page is rendered only when
+    an anchor is not pinned, since rendering a long page costs far more than reading it.
+    """
 
     def __init__(self) -> None:
-        self._ids: dict[str, dict[str, str]] = {}
+        self._pinned: dict[str, dict[str, str]] = {}
+        self._rendered: dict[str, dict[str, str]] = {}
         self._md: Any = None
 
-    def __call__(self, page: Page) -> dict[str, str]:
-        """Heading id -> heading text."""
-        if page.source not in self._ids:
+    def title(self, page: Page, anchor: str) -> str | None:
+        """The text of the heading with id ``anchor`` on ``page``; None if there is none."""
+        if page.source not in self._pinned:
+            code = fenced_ranges(page.body)
+            self._pinned[page.source] = {
+                m.group(2): m.group(1) for m in _PINNED.finditer(page.body)
+                if not in_ranges(m.start(), code)}
+        found = self._pinned[page.source].get(anchor)
+        return found if found is not None else self._render(page).get(anchor)
+
+    def _render(self, page: Page) -> dict[str, str]:
+        if page.source not in self._rendered:
             if self._md is None:
                 import markdown
 
@@ -183,7 +208,7 @@ class Headings:
                 self._md = markdown.Markdown(extensions=EXTENSIONS,
                                              extension_configs=extension_configs())
             rendered = self._md.reset().convert(page.body)
-            self._ids[page.source] = {
+            self._rendered[page.source] = {
                 html.unescape(ident): " ".join(html.unescape(_TAG.sub("", _PERMALINK.sub("", text))).split())
                 for ident, text in _HEADING.findall(rendered)}
-        return self._ids[page.source]
+        return self._rendered[page.source]
