@@ -254,6 +254,11 @@ VK_SITE: dict[str, str | bytes] = {
         "\n\n{cut(Зачем?)}\nЧтобы {ifdef(private)}скрыто{/ifdef}{ifndef(private)}связать{/ifndef}.\n"
         "{/cut}\n"),
     "net/faq/faq.md": "# {heading(Вопросы)[id=faq]}\n\n{cut(Вопрос)}\nОтвет\n{/cut}\n",
+    "net/lb/lb.md": "# {heading(Балансировщики)[id=lb]}\n",
+    "net/lb/create/create.md": (
+        "# {heading(Создание)[id=lb-create]}\n\nСм. {linkto(../../../net/lb#lb)[text=обзор]}, "
+        "{linkto(../../../net/router#nope)[text=роутер]} и [вниз](#нет-такого).\n"),
+    "net/lb/delete/delete.md": "# Удаление\n\nТекст.\n",
 }
 
 
@@ -261,8 +266,18 @@ def test_vk_dialect_folder(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     report = import_tree(write_tree(tmp_path / "ru", VK_SITE), kb, exclude=["**/faq/faq.md"])
 
-    assert report.articles == ["net/net.md", "net/router.md", "net/vpn.md"]
-    assert report.warnings == [] and report.skipped == []
+    assert report.articles == ["net/lb/create.md", "net/lb/delete.md", "net/net.md",
+                               "net/router.md", "net/vpn.md"]
+    assert report.skipped == [("net/lb/lb.md", "empty page (nothing but a title)")]
+    assert [str(w) for w in report.warnings] == [
+        "net/lb/create/create.md: anchor ../../../net/router#nope: no such heading there, "
+        "linked to the page",
+        "net/lb/create/create.md: anchor #нет-такого: no such heading on the page, text kept",
+    ]
+    _, body = read_article(kb / "net/lb/create.md")
+    assert body == "См. [обзор](./), [роутер](../router.md) и вниз.\n"  # the section folder
+    assert yaml.safe_load((kb / "net/lb/_section.yml").read_text(encoding="utf-8")) == {
+        "title": "Балансировщики"}  # the title of the folder's empty page
     front, body = read_article(kb / "net/vpn.md")
     assert front == {"id": "net-vpn", "title": "VPN-подключение", "summary": "Как связать сети",
                      "order": 3}  # no redirect: the URL stays net/vpn/
@@ -277,6 +292,11 @@ def test_vk_dialect_folder(tmp_path: Path) -> None:
                     "    Чтобы связать.\n")
     assert yaml.safe_load((kb / "net/_section.yml").read_text(encoding="utf-8")) == {
         "title": "Сети"}
+
+    from generator.build import check
+
+    (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
+    assert [p.format() for p in check(tmp_path).errors] == []
 
 
 # --- the transforms, one by one --------------------------------------------------------
