@@ -419,3 +419,25 @@ def test_cli_import(mkdocs_site: Path, tmp_path: Path) -> None:
     again = runner.invoke(main, args)
     assert again.exit_code == 1
     assert "already exists" in again.stderr and "nothing was written" in again.stderr
+
+
+def test_layout_details(tmp_path: Path) -> None:
+    src = write_tree(tmp_path / "src", {
+        "guide/README.md": "# Руководство\n\nО руководстве. ![](a/logo.png) ![](b/logo.png)\n",
+        "guide/a/logo.png": PNG,
+        "guide/b/logo.png": PNG + b"other",
+        "guide/one/only.markdown": "# Единственная\n\n[Назад](../README.md)\n",
+        "guide/two/x.md": "# X\n\nТекст.\n",
+        "guide/two/y.md": "# Y\n\nТекст.\n",
+    })
+    kb = tmp_path / "kb"
+    report = import_tree(src, kb)
+    # one/ holds one page: it stays in the section; two/ holds two: a sub-section
+    assert report.articles == ["guide/guide.md", "guide/one-only.md", "guide/two/x.md",
+                               "guide/two/y.md"]
+    assert report.assets == ["guide/images/logo-2.png", "guide/images/logo.png"]
+    _, body = read_article(kb / "guide/guide.md")
+    assert body == "О руководстве. ![](images/logo.png) ![](images/logo-2.png)\n"
+    front, body = read_article(kb / "guide/one-only.md")
+    assert front["id"] == "guide-one-only"
+    assert body == "[Назад](guide.md)\n"
