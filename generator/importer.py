@@ -54,7 +54,7 @@ class ImportFailed(Exception):
 
 
 @dataclass(frozen=True)
-class ImportWarning:
+class ImportIssue:
     """Something carried over imperfectly (a dead link, a dropped macro), and where."""
 
     path: str
@@ -73,12 +73,12 @@ class ImportReport:
     sections: list[str] = field(default_factory=list)  # the _section.yml files written
     assets: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source path, reason)
-    warnings: list[ImportWarning] = field(default_factory=list)
+    warnings: list[ImportIssue] = field(default_factory=list)
     seconds: float = 0.0
 
     def warn(self, path: str, message: str) -> None:
         """Record a warning about the source file ``path``."""
-        self.warnings.append(ImportWarning(path, message))
+        self.warnings.append(ImportIssue(path, message))
 
     def summary(self) -> str:
         """One line: ``imported 1,470 articles in 19 sections (84 sub-sections); 3 pages ...``."""

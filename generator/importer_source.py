@@ -170,15 +170,17 @@ def walk_pages(root: Path, *, exclude: Sequence[str] = (), skip: Sequence[Path] 
     """
     excluded = exclusion(exclude)
     skipped = {p.resolve() for p in skip}
+    seen: set[Path] = set()  # symbolic links may loop
     pages: list[str] = []
 
     def visit(folder: Path, rel: str) -> None:
+        seen.add(folder.resolve())
         for entry in sorted(folder.iterdir(), key=lambda p: p.name):
             path = f"{rel}/{entry.name}" if rel else entry.name
             if excluded(path):
                 continue
             if entry.is_dir():
-                if entry.resolve() not in skipped:
+                if entry.resolve() not in skipped and entry.resolve() not in seen:
                     visit(entry, path)
             elif entry.suffix.lower() in PAGE_SUFFIXES and entry.is_file():
                 pages.append(path)
