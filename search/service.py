@@ -15,10 +15,12 @@ Routes (see ``/api/openapi.json``)::
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,7 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from search.engine import Engine
+from search.events import EventStoreError
 from search.index import IndexError_
 from search.manifest import ManifestError, load_manifest
 from search.operator_links import operator_links
@@ -46,6 +49,7 @@ MAX_LIMIT = 50
 SUGGEST_LIMIT = 6
 SOURCES = ("site", "ops", "api")
 ENV_VAR = "KB_SERVICE"
+log = logging.getLogger("kb.service")
 _ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
@@ -182,6 +186,15 @@ class Service:
         return self._engine
 
 
+def _record(write: Callable[[], Any]) -> Any:
+    """Write one event; a store that cannot take it (locked, disk full) never fails the request."""
+    try:
+        return write()
+    except EventStoreError as exc:
+        log.warning("event not recorded: %s", exc)
+        return None
+
+
 def _text_param(request: Request, name: str = "q") -> str:
     value = request.query_params.get(name, "")
     if len(value) > MAX_QUERY:
@@ -244,11 +257,12 @@ def api_search(request: Request) -> JSONResponse:
     payload, latency = _search_payload(service, request, limit=limit)
     payload["query_id"] = None
     if service.events is not None and payload["query"]:
-        payload["query_id"] = service.events.record_query(
+        session = _session(request)
+        payload["query_id"] = _record(lambda: service.events.record_query(
             text=payload["query"], normalized=payload.get("corrected") or payload["query"],
             hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]],
-            latency_ms=latency, corrected=payload.get("corrected"), session=_session(request), source=source,
-        )
+            latency_ms=latency, corrected=payload.get("corrected"), session=session, source=source,
+        ))
     return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
 
@@ -285,7 +299,8 @@ async def api_click(request: Request) -> Response:
         raise BadRequest("rank: expected the 1-based position of the clicked result")
     if service.events is not None:
         session = _session(request)
-        await run_in_threadpool(lambda: service.events.record_click(query_id, article_id, rank, session=session))
+        await run_in_threadpool(_record, lambda: service.events.record_click(query_id, article_id, rank,
+                                                                             session=session))
     return Response(status_code=204)
 
 
@@ -305,8 +320,8 @@ async def api_feedback(request: Request) -> Response:
         # A flood from one session is dropped by the store; the answer stays the same, so a
         # script learns nothing from it.
         session = _session(request)
-        await run_in_threadpool(lambda: service.events.record_feedback(article_id, helpful, comment=comment or None,
-                                                                       session=session))
+        await run_in_threadpool(_record, lambda: service.events.record_feedback(
+            article_id, helpful, comment=comment or None, session=session))
     return Response(status_code=204)
 
 
@@ -328,7 +343,7 @@ def short_link(request: Request) -> Response:
             return FileResponse(stub, media_type="text/html")
         return _not_found_page(service.settings)
     if request.query_params.get("ref") == "op" and service.events is not None:
-        service.events.record_sent_link(article_id, ref="op")
+        _record(lambda: service.events.record_sent_link(article_id, ref="op"))
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/{record.url}", status_code=302)
 

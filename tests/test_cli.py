@@ -83,12 +83,21 @@ def test_usage_errors_exit_2(tmp_path):
 
 
 def test_every_command_documents_an_example():
+    import click
+
     runner = CliRunner()
-    for name in main.commands:
-        text = runner.invoke(main, [name, "--help"]).output
-        assert "Example:" in text, name
-        if name != "init":
-            assert "-C, --project" in text, name
+    commands = []
+    for name, command in main.commands.items():
+        if isinstance(command, click.Group):
+            commands += [[name, sub] for sub in command.commands]
+        else:
+            commands.append([name])
+    assert len(commands) >= 8
+    for words in commands:
+        text = runner.invoke(main, [*words, "--help"]).output
+        assert "Example:" in text, words
+        if words != ["init"]:
+            assert "-C, --project" in text, words
 
 
 def test_missing_project_is_a_clear_error(tmp_path):

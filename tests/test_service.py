@@ -74,7 +74,8 @@ def test_suggest_link_health_and_openapi(serve, project):
     assert link["hits"] == [{"id": "terminal-payment", "title": "Оплатили через терминал, а деньги не пришли",
                              "summary": "Кратко о том, оплатили через терминал, а деньги не пришли.",
                              "short_url": "https://help.example/a/terminal-payment/?ref=op",
-                             "url": "https://help.example/payment/terminal/"}]
+                             "url": "https://help.example/payment/terminal/",
+                             "updated": "2026-11-01", "feedback": {"yes": 0, "no": 0}}]
     health = httpx.get(base + "/healthz").json()
     assert health["status"] == "ok" and health["articles"] == 3 and health["index_version"]
     spec = httpx.get(base + "/api/openapi.json").json()
