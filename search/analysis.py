@@ -31,13 +31,16 @@ from functools import lru_cache
 
 from whoosh.analysis import Filter, Token, Tokenizer
 from whoosh.lang.porter import stem as porter_stem
+from whoosh.lang.snowball.russian import RussianStemmer
 
 #: Bump on any change to what the chain produces for some input.
-ANALYZER_VERSION = "3"
+ANALYZER_VERSION = "5"
 
 # Letters and digits, joined by inner hyphens, apostrophes or dots ("wi-fi", "don't", "1.5").
-# Underscores separate words ("card_arrival").
-_WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*")
+# Underscores separate words ("card_arrival"). A boost mark (see :func:`boosted`) sets the
+# weight of the tokens after it.
+_WORD = re.compile(r"\x1e([0-9.]+)\x1e|[^\W_]+(?:[-'’.][^\W_]+)*")
+_MARK = "\x1e"
 _JOINERS = re.compile(r"[-'’.]")
 _CYRILLIC = re.compile(r"[а-я]")
 _LATIN = re.compile(r"[a-z]")
@@ -61,14 +64,16 @@ RUSSIAN_STOP_WORDS = frozenset(
 ENGLISH_STOP_WORDS = frozenset(
     """
     a an and are as at be been being but by could did do does doing for from had has have
-    having he her here hers him his how i if in into is it its itself just me my myself of on
-    once or our ours out over please she should so some such than that the their theirs them
-    then there these they this those through to too under until up very was we were what
-    when where which while who whom why will with would you your yours yourself hi hello
+    having he her here hers him his i if in into is it its itself just me my myself of on
+    once or our ours please she should so some such than that the their theirs them
+    then there these they this those through to too until very was we were
+    which while who whom will with would you your yours yourself hi hello
     thanks thank
     """.split()
 )
 STOP_WORDS = RUSSIAN_STOP_WORDS | ENGLISH_STOP_WORDS
+#: Lemmas dropped after morphology: forms of stop words the lists above cannot enumerate.
+STOP_LEMMAS = frozenset("что какой который весь свой этот тот такой себя быть мочь наш ваш сам".split())
 
 
 def normalize(text: str) -> str:
@@ -84,6 +89,9 @@ def script_of(word: str) -> str:
     if cyr and lat:
         return "mixed"
     return "cyr" if cyr else "lat" if lat else "none"
+
+
+_RUSSIAN_STEMMER = RussianStemmer()
 
 
 @lru_cache(maxsize=1)
@@ -106,7 +114,12 @@ def lemma(word: str) -> str:
     if kind == "cyr":
         if len(word) < 3 or not word.isalpha():
             return word
-        return _morph().parse(word)[0].normal_form.replace("ё", "е")
+        parse = _morph().parse(word)[0]
+        if not parse.is_known and len(word) > 4:
+            # pymorphy guesses lemmas of unknown words ("бакета" → "бакета", "бакете" →
+            # "бакет"); a stemmer treats every form of a jargon word alike
+            return _RUSSIAN_STEMMER.stem(word)
+        return parse.normal_form.replace("ё", "е")
     if kind == "lat" and word.isalpha() and len(word) > 3:  # "sms", "gps", "ios" stay whole
         return porter_stem(word)
     return word
@@ -129,9 +142,15 @@ class KbTokenizer(Tokenizer):
         **kwargs,
     ) -> Iterator[Token]:
         token = Token(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for pos, match in enumerate(_WORD.finditer(value), start_pos):
+        pos = start_pos - 1
+        boost = 1.0
+        for match in _WORD.finditer(value):
+            if match.group(1):
+                boost = float(match.group(1))
+                continue
+            pos += 1
             token.text = match.group()
-            token.boost = 1.0
+            token.boost = boost
             token.stopped = False
             if keeporiginal:
                 token.original = token.text
@@ -141,6 +160,15 @@ class KbTokenizer(Tokenizer):
                 token.startchar = start_char + match.start()
                 token.endchar = start_char + match.end()
             yield token
+
+
+def boosted(parts: list[tuple[str, float]]) -> str:
+    """One field value from texts of different weight: ``[(title, 3.0), (body, 1.0)]``.
+
+    The tokenizer gives each token the weight of its part, so one field holds true BM25F
+    term weights (one posting list per term, not one per field: several times faster).
+    """
+    return "\n".join(f"{_MARK}{boost:g}{_MARK}{text}" for text, boost in parts if text)
 
 
 class NormalizeFilter(Filter):
@@ -218,11 +246,19 @@ class KbStopFilter(Filter):
 
 
 class MorphFilter(Filter):
-    """Lemmas for Cyrillic words, Porter stems for Latin ones: ``"заявками"`` → ``"заявка"``."""
+    """Lemmas for Cyrillic words, Porter stems for Latin ones: ``"заявками"`` → ``"заявка"``.
+
+    Lemmas that are stop words are dropped too ("чего" → "что", "могу" → "мочь").
+    """
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # noqa: D102
         for t in tokens:
             t.text = lemma(t.text)
+            if t.text in STOP_LEMMAS:
+                if not t.removestops:
+                    t.stopped = True
+                    yield t
+                continue
             yield t
 
 
@@ -261,9 +297,30 @@ def surface_analyzer():
     return KbTokenizer() | NormalizeFilter() | CompoundFilter() | KbStopFilter()
 
 
+def surface_words(text: str) -> list[str]:
+    """Normalised words of ``text`` without morphology (what typo correction matches)."""
+    return [t.text for t in _SURFACE_CHAIN(text)]
+
+
+def surfaces_and_terms(text: str) -> list[tuple[int, str, str | None]]:
+    """``(start offset, surface word, term or None)`` per token, in one pass.
+
+    The same tokens as :func:`surface_analyzer` and the same terms as :func:`analyzer` (``None``
+    where the lemma is a stop word), for indexing long texts without analysing them twice.
+    """
+    out = []
+    for t in _SURFACE_CHAIN(text, chars=True):
+        term = lemma(t.text)
+        out.append((t.startchar, t.text, None if term in STOP_LEMMAS else term))
+    return out
+
+
 def analyze(text: str) -> list[str]:
     """Index terms of ``text``: ``analyze("Заявки висят")`` is ``["заявка", "висеть"]``."""
     return [t.text for t in analyzer()(text)]
+
+
+_SURFACE_CHAIN = surface_analyzer()
 
 
 # ---- keyboard layouts (ЙЦУКЕН <-> QWERTY) --------------------------------------------------

@@ -16,6 +16,7 @@ index switched in by ``kb build`` is noticed by a cheap ``readlink`` at most onc
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 import time
@@ -24,22 +25,27 @@ from functools import lru_cache
 from pathlib import Path
 
 from whoosh import index as whoosh_index
-from whoosh.collectors import TimeLimit, TimeLimitCollector
-from whoosh.query import And, DisjunctionMax, NullQuery, Or, Query, Term
-from whoosh.scoring import BM25F
-from whoosh.searching import Searcher
+from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
-from search.analysis import root
-from search.index import SEARCH_FIELDS, VOCABULARY_FIELD, read_meta, resolve_index
-from search.query import AnalyzedQuery, Slot, SynonymTable, analyze_query
+from search.index import (
+    FIELD_B,
+    FIELD_WEIGHTS,
+    ROOTS_FIELD,
+    ROOTS_WEIGHT,
+    TEXT_FIELDS,
+    VOCABULARY_FIELD,
+    read_meta,
+    resolve_index,
+)
+from search.query import SynonymTable, analyze_query
 from search.rerank import Candidate, rerank
+from search.scoring import FieldStats, bm25f, document_frequency
 from search.snippets import make_snippet
 
 CANDIDATES = 50
-TIME_LIMIT_SECONDS = 0.5
+TIME_BUDGET_SECONDS = 0.2
 RECHECK_SECONDS = 1.0
-LEMMA_FIELDS = tuple(f for f in SEARCH_FIELDS if f != "roots")
 
 
 @dataclass(frozen=True)
@@ -73,16 +79,16 @@ class SearchResult:
 
 
 class _Vocabulary:
-    """The index vocabulary as query analysis sees it (one per searcher, so per thread)."""
+    """The index vocabulary as query analysis sees it (one per reader, so per thread)."""
 
-    def __init__(self, searcher: Searcher):
-        self._reader = searcher.reader()
+    def __init__(self, reader: IndexReader):
+        self._reader = reader
         self.knows_term = lru_cache(maxsize=20_000)(self._knows_term)
         self.knows_word = lru_cache(maxsize=20_000)(self._knows_word)
         self.nearest_word = lru_cache(maxsize=5_000)(self._nearest_word)
 
     def _knows_term(self, term: str) -> bool:
-        return any(self._reader.doc_frequency(f, term) for f in LEMMA_FIELDS)
+        return any(self._reader.doc_frequency(f, term) for f in TEXT_FIELDS)
 
     def _knows_word(self, word: str) -> bool:
         return self._reader.doc_frequency(VOCABULARY_FIELD, word) > 0
@@ -90,31 +96,32 @@ class _Vocabulary:
     def _nearest_word(self, word: str, maxdist: int) -> str | None:
         best: tuple[int, int, str] | None = None
         for candidate in self._reader.terms_within(VOCABULARY_FIELD, word, maxdist, prefix=1):
-            key = (
-                distance(word, candidate),
-                -self._reader.doc_frequency(VOCABULARY_FIELD, candidate),
-                candidate,
-            )
+            df = self._reader.doc_frequency(VOCABULARY_FIELD, candidate)
+            key = (distance(word, candidate), -df, candidate)
             if best is None or key < best:
                 best = key
         return best[2] if best else None
 
 
 class _Generation:
-    """One opened index directory and what is derived from it."""
+    """One opened index directory and what is derived from it (shared by all threads)."""
 
     def __init__(self, target: Path):
         self.target = target
         self.meta = read_meta(target)
         self.index = whoosh_index.open_dir(str(target))
         self.synonyms = SynonymTable(self.meta.get("synonyms") or ())
+        with self.index.reader() as reader:
+            self.fields = [FieldStats(reader, f, weight=FIELD_WEIGHTS[f], b=FIELD_B[f]) for f in TEXT_FIELDS]
+            self.roots = FieldStats(reader, ROOTS_FIELD, weight=ROOTS_WEIGHT, b=FIELD_B["head"])
         self.local = threading.local()
 
-    def searcher(self) -> tuple[Searcher, _Vocabulary]:
+    def reader(self) -> tuple[IndexReader, _Vocabulary]:
+        """This thread's readers (Whoosh readers are not safe to share between threads)."""
         state = getattr(self.local, "state", None)
         if state is None:
-            searcher = self.index.searcher(weighting=BM25F())
-            state = (searcher, _Vocabulary(searcher))
+            reader = self.index.reader()
+            state = (reader, _Vocabulary(reader))
             self.local.state = state
         return state
 
@@ -146,13 +153,22 @@ class Engine:
 
     def search(self, text: str, *, limit: int = 10) -> SearchResult:
         """Best articles for a customer's ``text``; never raises on odd input."""
+        started = time.perf_counter()
         generation = self._current()
-        searcher, vocabulary = generation.searcher()
+        reader, vocabulary = generation.reader()
         analyzed = analyze_query(text or "", vocabulary, generation.synonyms)
         if not analyzed.slots or limit <= 0:
             return SearchResult(query=text or "", corrected=analyzed.corrected)
-        candidates = self._candidates(searcher, analyzed, max(limit, CANDIDATES))
-        ranked = rerank(candidates, analyzed.slots, _idf_function(searcher))[:limit]
+        scored = bm25f(
+            reader,
+            analyzed.slots,
+            generation.fields,
+            roots=generation.roots,
+            deadline=started + TIME_BUDGET_SECONDS,
+        )
+        top = heapq.nlargest(max(limit, CANDIDATES), scored.values(), key=lambda s: s.score)
+        candidates = [Candidate(reader.stored_fields(s.docnum), s.score, s.slots, s.roots_only) for s in top]
+        ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
         terms = analyzed.terms
         hits = [
             Hit(
@@ -161,30 +177,12 @@ class Engine:
                 url=c.fields["url"],
                 section=c.fields.get("section_text", ""),
                 summary=c.fields.get("summary_text", ""),
-                snippet=make_snippet(c.fields.get("snippet_source", ""), terms),
+                snippet=make_snippet(c.fields.get("snippet_source") or (), terms),
                 score=round(c.score, 4),
             )
             for c in ranked
         ]
         return SearchResult(query=text, corrected=analyzed.corrected, hits=hits)
-
-    def _candidates(self, searcher: Searcher, analyzed: AnalyzedQuery, n: int) -> list[Candidate]:
-        query = whoosh_query(analyzed.slots)
-        collector = searcher.collector(limit=n, terms=True)
-        bounded = TimeLimitCollector(collector, timelimit=TIME_LIMIT_SECONDS, use_alarm=False)
-        try:
-            searcher.search_with_collector(query, bounded)
-        except TimeLimit:
-            pass  # keep what was found in time
-        results = bounded.results()
-        return [
-            Candidate(
-                fields=hit.fields(),
-                bm25=hit.score,
-                matched={(f, _text(t)) for f, t in hit.matched_terms()},
-            )
-            for hit in results
-        ]
 
     def _current(self) -> _Generation:
         """The generation to search; reopen when ``kb build`` switched the index."""
@@ -209,43 +207,11 @@ class Engine:
             return str(self.index_dir.resolve())
 
 
-def whoosh_query(slots: list[Slot]) -> Query:
-    """The candidate query: an OR of slots, each the best of its alternatives over all fields."""
-    slot_queries = []
-    for slot in slots:
-        alternatives = [_alternative(terms, weight) for terms, weight in slot.alternatives]
-        slot_queries.append(
-            alternatives[0] if len(alternatives) == 1 else DisjunctionMax(alternatives)
-        )
-    if not slot_queries:
-        return NullQuery
-    return slot_queries[0] if len(slot_queries) == 1 else Or(slot_queries)
-
-
-def _alternative(terms: tuple[str, ...], weight: float) -> Query:
-    per_term = [_term_over_fields(t, weight) for t in terms]
-    return per_term[0] if len(per_term) == 1 else And(per_term)
-
-
-def _term_over_fields(term: str, weight: float) -> Query:
-    clauses: list[Query] = [Term(f, term, boost=weight) for f in LEMMA_FIELDS]
-    clauses.append(Term("roots", root(term), boost=weight))
-    return Or(clauses)
-
-
-def _text(term: bytes | str) -> str:
-    return term.decode("utf-8") if isinstance(term, bytes) else term
-
-
-def _idf_function(searcher: Searcher):
-    reader = searcher.reader()
-    total = max(1, reader.doc_count())
+def _idf_function(reader: IndexReader, generation: _Generation):
+    fields = generation.fields
 
     @lru_cache(maxsize=4096)
     def idf(term: str) -> float:
-        import math
-
-        df = max(reader.doc_frequency(f, term) for f in LEMMA_FIELDS)
-        return math.log(1 + total / (1 + df))
+        return fields[0].idf(document_frequency(reader, term, fields))
 
     return idf

@@ -25,30 +25,41 @@ from whoosh.fields import ID, STORED, TEXT, Schema
 
 from search.analysis import (
     ANALYZER_VERSION,
+    STOP_LEMMAS,
     STOP_WORDS,
     analyze,
     analyzer,
+    boosted,
     root_analyzer,
     surface_analyzer,
+    surface_words,
+    surfaces_and_terms,
 )
 from search.manifest import ArticleRecord, Manifest, load_manifest
+from search.snippets import passages
 
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "6"
 META_FILE = "kb-index.json"
 
-#: Field weights for BM25F. Titles and customers' own phrasings (aliases) say most about what
-#: an article answers; the body says a lot, but also about everything else.
-FIELD_BOOSTS: dict[str, float] = {
+#: Two searchable fields: ``head`` holds the short parts, each with a weight (which becomes
+#: its term frequencies), ``body`` the body and video transcripts. Titles and customers' own
+#: phrasings (aliases) say most about what an article answers; the body says a lot, but also
+#: about everything else. Parts share a field because every field costs a posting list per
+#: query word.
+HEAD_PARTS: dict[str, float] = {
     "title": 3.0,
     "aliases": 2.0,
     "summary": 1.5,
     "headings": 1.5,
     "meta": 1.0,
-    "body": 1.0,
-    "videos": 0.7,
-    "roots": 0.3,
 }
-SEARCH_FIELDS = tuple(FIELD_BOOSTS)
+#: BM25F: field weight and length normalisation ``b``.
+FIELD_WEIGHTS: dict[str, float] = {"head": 2.0, "body": 1.0}
+FIELD_B: dict[str, float] = {"head": 0.5, "body": 0.75}
+#: Weight of the derivational-root field (matches "обрабатывают" to "обработка").
+ROOTS_WEIGHT = 0.3
+TEXT_FIELDS = ("head", "body")
+ROOTS_FIELD = "roots"
 VOCABULARY_FIELD = "words"
 SNIPPET_CHARS = 6000
 
@@ -68,24 +79,28 @@ class IndexVersionError(IndexError_):
 def index_version() -> str:
     """A short fingerprint of everything that decides what the index holds."""
     fingerprint = json.dumps(
-        [SCHEMA_VERSION, ANALYZER_VERSION, sorted(STOP_WORDS), FIELD_BOOSTS], ensure_ascii=False
+        [
+            SCHEMA_VERSION,
+            ANALYZER_VERSION,
+            sorted(STOP_WORDS | STOP_LEMMAS),
+            HEAD_PARTS,
+            FIELD_WEIGHTS,
+            FIELD_B,
+            ROOTS_WEIGHT,
+        ],
+        ensure_ascii=False,
     )
-    return (
-        f"{SCHEMA_VERSION}.{ANALYZER_VERSION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:8]}"
-    )
+    return f"{SCHEMA_VERSION}.{ANALYZER_VERSION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:8]}"
 
 
 def make_schema() -> Schema:
-    """The index schema: one document per article."""
-    text = analyzer()
-    fields = {
-        name: TEXT(analyzer=text, field_boost=boost, phrase=name in ("title", "aliases"))
-        for name, boost in FIELD_BOOSTS.items()
-    }
-    fields["roots"] = TEXT(
-        analyzer=root_analyzer(), field_boost=FIELD_BOOSTS["roots"], phrase=False
-    )
-    fields[VOCABULARY_FIELD] = TEXT(analyzer=surface_analyzer(), phrase=False)
+    """The index schema: one document per article.
+
+    ``head`` and ``body`` hold the searchable parts with their weights
+    (:func:`search.analysis.boosted`),
+    ``roots`` the coarse roots of the short parts, ``words`` the surface vocabulary that typo
+    correction matches against.
+    """
     return Schema(
         id=ID(stored=True, unique=True),
         url=STORED(),
@@ -94,7 +109,11 @@ def make_schema() -> Schema:
         summary_text=STORED(),
         snippet_source=STORED(),
         alias_terms=STORED(),
-        **fields,
+        heading_terms=STORED(),
+        head=TEXT(analyzer=analyzer(), phrase=False),
+        body=TEXT(analyzer=analyzer(), phrase=False),
+        roots=TEXT(analyzer=root_analyzer(), phrase=False),
+        words=TEXT(analyzer=surface_analyzer(), phrase=False),
     )
 
 
@@ -109,15 +128,28 @@ class IndexInfo:
 
 
 def article_document(record: ArticleRecord) -> dict:
-    """The Whoosh document of one manifest record."""
+    """The Whoosh document of one manifest record.
+
+    The body (most of the text) is analysed once: its terms, its surface words and its
+    passages' terms all come from one pass and are handed to Whoosh as token lists.
+    """
     headings = "\n".join(h.title for h in record.headings)
-    videos = "\n".join(
-        [v.title for v in record.videos] + [c.text for v in record.videos for c in v.transcript]
-    )
+    videos = "\n".join([v.title for v in record.videos] + [c.text for v in record.videos for c in v.transcript])
     aliases = "\n".join(record.aliases)
     meta = "\n".join([*record.tags, record.section])
-    everything = "\n".join(
-        [record.title, aliases, record.summary, headings, meta, record.body, videos]
+    body_text = record.body + ("\n" + videos if videos else "")
+    body_tokens = surfaces_and_terms(body_text)
+    head_parts = {
+        "title": record.title,
+        "aliases": aliases,
+        "summary": record.summary,
+        "headings": headings,
+        "meta": meta,
+    }
+    head = boosted([(head_parts[name], boost) for name, boost in HEAD_PARTS.items()])
+    short = "\n".join([record.title, aliases, record.summary, headings])
+    snippet_source = passages(record.summary) + passages(
+        record.body[:SNIPPET_CHARS], tokens=[t for t in body_tokens if t[0] < SNIPPET_CHARS]
     )
     return {
         "id": record.id,
@@ -125,17 +157,13 @@ def article_document(record: ArticleRecord) -> dict:
         "title_text": record.title,
         "section_text": record.section,
         "summary_text": record.summary,
-        "snippet_source": "\n".join([record.summary, record.body])[:SNIPPET_CHARS],
+        "snippet_source": snippet_source,
         "alias_terms": [analyze(a) for a in (record.title, *record.aliases)],
-        "title": record.title,
-        "aliases": aliases,
-        "summary": record.summary,
-        "headings": headings,
-        "meta": meta,
-        "body": record.body,
-        "videos": videos,
-        "roots": "\n".join([record.title, aliases, record.summary, headings]),
-        VOCABULARY_FIELD: everything,
+        "heading_terms": [analyze(h.title) for h in record.headings],
+        "head": head,
+        "body": [term for _, _, term in body_tokens if term],
+        ROOTS_FIELD: short,
+        VOCABULARY_FIELD: [w for w in surface_words(short + "\n" + meta)] + [surface for _, surface, _ in body_tokens],
     }
 
 
@@ -165,8 +193,7 @@ def build_index(manifest: Manifest, index_dir: Path) -> IndexInfo:
 
 
 def _write_whoosh(manifest: Manifest, target: Path) -> None:
-    ix = whoosh_index.create_in(str(target), make_schema())
-    writer = ix.writer(limitmb=256)
+    writer = whoosh_index.create_in(str(target), make_schema()).writer(limitmb=256)
     try:
         for record in manifest.articles:
             writer.add_document(**article_document(record))
@@ -205,8 +232,7 @@ def resolve_index(index_dir: Path) -> Path:
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
     if meta.get("version") != index_version():
         raise IndexVersionError(
-            f"{index_dir}: index version {meta.get('version')!r} is not {index_version()!r};"
-            " run `kb build` again"
+            f"{index_dir}: index version {meta.get('version')!r} is not {index_version()!r}; run `kb build` again"
         )
     return target
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from search.analysis import (
+    STOP_WORDS,
     analyzer,
     could_be_wrong_layout,
     lemma,
@@ -177,28 +178,30 @@ def _surface_words(chunk: str) -> list[str]:
     return [whole for whole, _ in _units(_SURFACE, chunk)]
 
 
-def _fit(chunk: str, vocabulary: Vocabulary) -> int:
-    """How many words of ``chunk`` the index knows."""
-    return sum(
-        1
-        for w in _surface_words(chunk)
-        if vocabulary.knows_word(w) or vocabulary.knows_term(lemma(w))
-    )
+def _known(chunk: str, vocabulary: Vocabulary) -> tuple[int, int]:
+    """How many words ``chunk`` has, and how many of them the index knows."""
+    words = _surface_words(chunk)
+    known = sum(1 for w in words if vocabulary.knows_word(w) or vocabulary.knows_term(lemma(w)))
+    return len(words), known
 
 
 def _fix_layout(chunk: str, vocabulary: Vocabulary) -> str | None:
-    """``chunk`` retyped in the other layout, when that fits the index better."""
+    """``chunk`` retyped in the other layout, when the index knows none of the typed words but
+    all of the retyped ones ("pfzdrf" → "заявка"; "СУБД" stays, though "ce,l" has two
+    known words). Stop words and one-letter words are never retyped ("я" is not "z")."""
     target = could_be_wrong_layout(chunk)
-    if target is None:
+    if target is None or sum(c.isalpha() for c in chunk) < 2:
+        return None
+    words, known = _known(chunk, vocabulary)
+    if known or (not words and chunk.strip(",.;:!?") in STOP_WORDS):
         return None
     convert = to_russian_layout if target == "ru" else to_english_layout
-    candidates = {
-        convert(chunk),
-        convert(chunk.rstrip(",.;:!?")) + chunk[len(chunk.rstrip(",.;:!?")) :],
-    }
-    current = _fit(chunk, vocabulary)
-    best = max(candidates, key=lambda c: _fit(c, vocabulary))
-    return best if _fit(best, vocabulary) > current else None
+    stripped = chunk.rstrip(",.;:!?")
+    for candidate in (convert(chunk), convert(stripped) + chunk[len(stripped) :]):
+        n, k = _known(candidate, vocabulary)
+        if n and k == n:
+            return candidate
+    return None
 
 
 _LATIN_RUN = re.compile(r"[a-z,.;'\[\]`]")

@@ -19,27 +19,28 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from search.analysis import root
 from search.query import Slot
 
-COVERAGE_POWER = 1.0
+BM25_WEIGHT = 1.0
+COVERAGE_POWER = 0.5
 QUESTION_WEIGHT = 0.5
+HEADING_WEIGHT = 0.5
 ROOT_CREDIT = 0.5
 
 
 @dataclass
 class Candidate:
-    """A hit from the first stage: stored fields, BM25F score, matched ``(field, term)``."""
+    """A first-stage hit: stored fields, BM25F score, bitmasks of the slots it matched (by the
+    word itself, or only by its derivational root)."""
 
     fields: dict
     bm25: float
-    matched: set[tuple[str, str]]
+    slots: int
+    roots_only: int = 0
     score: float = 0.0
 
 
-def rerank(
-    candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable[[str], float]
-) -> list[Candidate]:
+def rerank(candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable[[str], float]) -> list[Candidate]:
     """Candidates by the combined score, best first (ties keep the BM25F order)."""
     if not candidates:
         return []
@@ -48,36 +49,32 @@ def rerank(
     query_norm = math.sqrt(sum(w * w for w in weights)) or 1.0
     best_bm25 = max(c.bm25 for c in candidates) or 1.0
     for c in candidates:
-        lemmas = {t for f, t in c.matched if f != "roots"}
-        roots = {t for f, t in c.matched if f == "roots"}
         coverage = (
-            sum(w * _slot_match(s, lemmas, roots) for s, w in zip(slots, weights, strict=True))
+            sum(
+                w * (1.0 if c.slots >> i & 1 else ROOT_CREDIT if c.roots_only >> i & 1 else 0.0)
+                for i, w in enumerate(weights)
+            )
             / total
         )
         nearest = max(
-            (
-                _cosine(slots, weights, query_norm, set(terms), idf)
-                for terms in c.fields.get("alias_terms") or ()
-            ),
+            (_cosine(slots, weights, query_norm, set(terms), idf) for terms in c.fields.get("alias_terms") or ()),
             default=0.0,
         )
-        c.score = c.bm25 / best_bm25 * coverage**COVERAGE_POWER + QUESTION_WEIGHT * nearest
+        heading = max(
+            (_cosine(slots, weights, query_norm, set(terms), idf) for terms in c.fields.get("heading_terms") or ()),
+            default=0.0,
+        )
+        c.score = (
+            BM25_WEIGHT * c.bm25 / best_bm25 * coverage**COVERAGE_POWER
+            + QUESTION_WEIGHT * nearest
+            + HEADING_WEIGHT * heading
+        )
     return sorted(candidates, key=lambda c: -c.score)
 
 
 def _slot_weight(slot: Slot, idf: Callable[[str], float]) -> float:
     terms, _ = slot.alternatives[0]
     return max(idf(t) for t in terms)
-
-
-def _slot_match(slot: Slot, lemmas: set[str], roots: set[str]) -> float:
-    best = 0.0
-    for terms, weight in slot.alternatives:
-        if all(t in lemmas for t in terms):
-            return max(best, weight)
-        if all(root(t) in roots for t in terms):
-            best = max(best, ROOT_CREDIT * weight)
-    return best
 
 
 def _cosine(

@@ -1,0 +1,255 @@
+"""Search quality and speed benchmarks: kb's engine beside plain Whoosh on the same corpora.
+
+    python bench/search_bench.py [--only banking77|vk|sample|speed] [--max-queries N]
+
+Prints a table and writes ``bench/out/search-<name>.json``. See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from search_corpora import (  # noqa: E402
+    REPO,
+    Query,
+    Unavailable,
+    banking77,
+    sample_kb,
+    sample_queries,
+    vk_cloud,
+)
+from whoosh import index as whoosh_index  # noqa: E402
+from whoosh.analysis import StemmingAnalyzer  # noqa: E402
+from whoosh.fields import ID, TEXT, Schema  # noqa: E402
+from whoosh.lang.snowball.russian import RussianStemmer  # noqa: E402
+from whoosh.query import Or, Term  # noqa: E402
+from whoosh.scoring import BM25F  # noqa: E402
+
+from search.engine import Engine  # noqa: E402
+from search.index import build_index  # noqa: E402
+from search.manifest import Manifest  # noqa: E402
+
+OUT = REPO / "bench" / "out"
+SearchFn = Callable[[str, int], list[str]]
+
+
+# ---- systems ---------------------------------------------------------------------------------
+
+
+def kb_engine(manifest: Manifest, workdir: Path) -> tuple[SearchFn, float, Engine]:
+    """Build kb's index and return its search function and build time."""
+    info = build_index(manifest, workdir / "index")
+    engine = Engine.open(workdir / "index")
+
+    def search(text: str, limit: int) -> list[str]:
+        return [h.id for h in engine.search(text, limit=limit).hits]
+
+    return search, info.seconds, engine
+
+
+def plain_whoosh(manifest: Manifest, workdir: Path, *, russian: bool) -> tuple[SearchFn, float]:
+    """Whoosh defaults: StemmingAnalyzer (Russian Snowball for Russian), BM25F, OR of words."""
+    started = time.perf_counter()
+    if russian:
+        stemmer = RussianStemmer()
+        ana = StemmingAnalyzer(stemfn=stemmer.stem)
+    else:
+        ana = StemmingAnalyzer()
+    fields = ("title", "aliases", "summary", "headings", "body")
+    schema = Schema(id=ID(stored=True), **{f: TEXT(analyzer=ana) for f in fields})
+    (workdir / "plain").mkdir()
+    ix = whoosh_index.create_in(str(workdir / "plain"), schema)
+    with ix.writer(limitmb=256) as w:
+        for a in manifest.articles:
+            w.add_document(
+                id=a.id,
+                title=a.title,
+                aliases="\n".join(a.aliases),
+                summary=a.summary,
+                headings="\n".join(h.title for h in a.headings),
+                body=a.body,
+            )
+    seconds = time.perf_counter() - started
+    searcher = ix.searcher(weighting=BM25F())
+
+    def search(text: str, limit: int) -> list[str]:
+        words = {t.text for t in ana(text)}
+        if not words:
+            return []
+        q = Or([Term(f, w) for f in fields for w in words])
+        return [hit["id"] for hit in searcher.search(q, limit=limit)]
+
+    return search, seconds
+
+
+# ---- metrics ---------------------------------------------------------------------------------
+
+
+def evaluate(search: SearchFn, queries: list[Query]) -> dict:
+    """top-1, top-5, MRR@10 overall and per group, and per-query latency."""
+    groups: dict[str, list[tuple[int | None, float]]] = {}
+    for q in queries:
+        started = time.perf_counter()
+        ids = search(q.text, 10)
+        elapsed = time.perf_counter() - started
+        rank = next((i for i, d in enumerate(ids) if d in q.relevant), None)
+        groups.setdefault(q.group, []).append((rank, elapsed))
+    everything = [r for rows in groups.values() for r in rows]
+    result = {"all": _scores(everything)}
+    if len(groups) > 1:
+        result.update({g: _scores(rows) for g, rows in sorted(groups.items())})
+    return result
+
+
+def _scores(rows: list[tuple[int | None, float]]) -> dict:
+    n = len(rows) or 1
+    times = sorted(t for _, t in rows)
+    return {
+        "n": len(rows),
+        "top1": sum(1 for r, _ in rows if r == 0) / n,
+        "top5": sum(1 for r, _ in rows if r is not None and r < 5) / n,
+        "mrr10": sum(1 / (r + 1) for r, _ in rows if r is not None) / n,
+        "p50_ms": 1000 * _percentile(times, 50),
+        "p99_ms": 1000 * _percentile(times, 99),
+    }
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
+
+
+# ---- benchmarks ------------------------------------------------------------------------------
+
+
+def run_quality(name: str, manifest: Manifest, queries: list[Query], *, russian: bool) -> dict:
+    """kb's engine and plain Whoosh on one corpus."""
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        search, kb_build, _ = kb_engine(manifest, work)
+        kb_scores = evaluate(search, queries)
+        plain, plain_build = plain_whoosh(manifest, work, russian=russian)
+        plain_scores = evaluate(plain, queries)
+    return {
+        "dataset": name,
+        "articles": len(manifest.articles),
+        "queries": len(queries),
+        "kb": {"build_s": kb_build, **kb_scores},
+        "plain_whoosh": {"build_s": plain_build, **plain_scores},
+    }
+
+
+def run_speed(queries: list[Query], *, articles: int = 10_000) -> dict:
+    """Build time and latency on the sample KB and on the VK corpus replicated to ``articles``."""
+    result = {}
+    corpora = {}
+    try:
+        corpora["sample"] = sample_kb()
+    except Unavailable as exc:
+        print(f"speed: sample KB skipped: {exc}")
+    try:
+        vk, _ = vk_cloud()
+        copies = [
+            replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
+            for i in range(articles // len(vk.articles) + 1)
+            for a in vk.articles
+        ][:articles]
+        corpora[f"vk x{articles}"] = Manifest(articles=tuple(copies))
+    except Unavailable as exc:
+        print(f"speed: VK corpus skipped: {exc}")
+    texts = [q.text for q in queries] or ["заявка висит"]
+    for name, manifest in corpora.items():
+        with tempfile.TemporaryDirectory() as tmp:
+            _, build_s, engine = kb_engine(manifest, Path(tmp))
+            for t in texts[:20]:
+                engine.search(t)  # warm caches, as a running server would be
+            times = []
+            for t in texts:
+                started = time.perf_counter()
+                engine.search(t)
+                times.append(time.perf_counter() - started)
+            times.sort()
+            result[name] = {
+                "articles": len(manifest.articles),
+                "build_s": build_s,
+                "queries": len(times),
+                "p50_ms": 1000 * _percentile(times, 50),
+                "p99_ms": 1000 * _percentile(times, 99),
+            }
+    return result
+
+
+def _print_quality(r: dict) -> None:
+    print(f"\n{r['dataset']}: {r['articles']} articles, {r['queries']} queries")
+    print(f"  {'system':14} {'group':10} {'n':>5} {'top1':>6} {'top5':>6} {'mrr10':>6} {'p50ms':>6}")
+    for system in ("kb", "plain_whoosh"):
+        for group, s in r[system].items():
+            if group == "build_s":
+                continue
+            print(
+                f"  {system:14} {group:10} {s['n']:5d} {s['top1']:6.3f} {s['top5']:6.3f}"
+                f" {s['mrr10']:6.3f} {s['p50_ms']:6.1f}"
+            )
+        print(f"  {system:14} build {r[system]['build_s']:.1f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks named by ``--only`` (all by default)."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=["banking77", "vk", "sample", "speed"])
+    parser.add_argument("--max-queries", type=int, default=0, help="a seeded sample, for tuning")
+    parser.add_argument("--articles", type=int, default=10_000, help="speed: KB size")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    def pick(queries: list[Query]) -> list[Query]:
+        if args.max_queries and len(queries) > args.max_queries:
+            return random.Random(7).sample(queries, args.max_queries)
+        return queries
+
+    loaders = {
+        "banking77": lambda: (*banking77(), False),
+        "vk": lambda: (*vk_cloud(), True),
+        "sample": lambda: (sample_kb(), sample_queries(), True),
+    }
+    speed_queries: list[Query] = []
+    for name, load in loaders.items():
+        if args.only not in (None, name) and not (args.only == "speed" and name != "banking77"):
+            continue
+        try:
+            manifest, queries, russian = load()
+        except Unavailable as exc:
+            print(f"{name}: skipped: {exc}")
+            continue
+        speed_queries += queries
+        if args.only == "speed":
+            continue
+        result = run_quality(name, manifest, pick(queries), russian=russian)
+        _print_quality(result)
+        (OUT / f"search-{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    if args.only in (None, "speed"):
+        result = run_speed(speed_queries, articles=args.articles)
+        print("\nspeed")
+        for name, s in result.items():
+            print(
+                f"  {name:14} {s['articles']:6d} articles  build {s['build_s']:5.1f} s"
+                f"  p50 {s['p50_ms']:5.1f} ms  p99 {s['p99_ms']:5.1f} ms  ({s['queries']} queries)"
+            )
+        (OUT / "search-speed.json").write_text(json.dumps(result, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
