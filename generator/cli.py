@@ -295,6 +295,50 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     click.echo(f"kb: exported {count:,} event(s)", err=True)
 
 
+@main.command("search", context_settings=CONTEXT)
+@click.argument("query", required=False)
+@click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 100))
+@click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
+@click.option("--batch", type=click.File("r", encoding="utf-8"),
+              help="A file with one query per line: prints one JSON line per query, in order.")
+@project_option
+def search_command(query: str | None, limit: int, as_json: bool, batch: Any, project: Path) -> None:
+    """Search the built help center the way a customer does (typos, wrong layout, synonyms).
+
+    \b
+    Examples:
+      kb search "почему заявка так долго висит"
+      kb search "pfzdrf dbcbn" --json
+      kb search --batch questions.txt --limit 5 > answers.jsonl
+    """
+    from search.engine import Engine
+    from search.index import IndexError_
+
+    if (query is None) == (batch is None):
+        raise click.UsageError("give either QUERY or --batch FILE")
+    try:
+        engine = Engine.open(project.resolve() / ".kb" / "index")
+    except IndexError_ as exc:
+        fail(f"{exc}")
+    if batch is not None:
+        for line in batch:
+            result = engine.search(line.rstrip("\r\n"), limit=limit)
+            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+        return
+    result = engine.search(query, limit=limit)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
+        return
+    if result.corrected:
+        click.echo(f"Showing results for: {result.corrected}")
+    if not result.hits:
+        click.echo(f"No articles match {query!r}.")
+    for rank, hit in enumerate(result.hits, 1):
+        click.echo(f"{rank}. {hit.title}  [{hit.section}]  {hit.url}")
+        if hit.summary:
+            click.echo(f"   {hit.summary}")
+
+
 @main.command(context_settings=CONTEXT)
 @click.argument("query")
 @click.option("--limit", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
