@@ -50,12 +50,6 @@ def _markdown() -> markdown.Markdown:
     return md
 
 
-def _flatten(tokens: list[dict]) -> Iterator[Heading]:
-    for token in tokens:
-        yield Heading(token["id"], html.unescape(token["name"]), token["level"])
-        yield from _flatten(token.get("children", []))
-
-
 _TAG_RE = re.compile(r"<[^>]+>")
 _BLOCK_END_RE = re.compile(r"</(p|h[1-6]|li|td|th|tr|div|pre|blockquote|dd|dt)>", re.I)
 _PERMALINK_RE = re.compile(r'<a class="headerlink"[^>]*>.*?</a>')
@@ -71,12 +65,21 @@ def html_to_text(fragment: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
+_HEADING_RE = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
+
+
 def render(body: str) -> Rendered:
-    """Render an article body; return its HTML, its headings (with the site's ids) and text."""
+    """Render an article body; return its HTML, its headings (with the site's ids) and text.
+
+    Headings are read from the HTML, not the table of contents: the TOC stops at level 3, but
+    a link may point at any heading's anchor.
+    """
     md = _markdown()
     md.reset()
     out = md.convert(body)
-    headings = tuple(_flatten(getattr(md, "toc_tokens", [])))
+    headings = tuple(
+        Heading(anchor, html_to_text(inner).strip(), int(level)) for level, anchor, inner in _HEADING_RE.findall(out)
+    )
     return Rendered(out, headings, html_to_text(out))
 
 
