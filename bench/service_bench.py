@@ -1,0 +1,186 @@
+"""Load on the search service: 16 concurrent clients against /api/search on loopback.
+
+    python bench/service_bench.py [--quick] [--seconds 30] [--clients 16] [--sizes sample,10000]
+
+For each knowledge base (the sample, and a generated 10,000-article one) and for 1 and 2
+workers, a real ``kb serve`` process is started and hammered for ``--seconds`` by an asyncio
+client holding ``--clients`` keep-alive connections. Queries are the knowledge base's own
+customer phrasings (aliases) in a fixed shuffled order. Reported: requests per second, p50 and
+p99 latency as the client sees it, errors, and the query events the server recorded against the
+requests sent (they must be equal: every search is logged, none twice). Results go to
+``bench/out/service.json``. Traffic stays on 127.0.0.1 and stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import shutil
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from common import REPO, generate_kb  # noqa: E402 - also puts the repo on sys.path
+
+OUT = Path(__file__).resolve().parent / "out"
+KB = str(Path(sys.executable).with_name("kb"))
+
+
+def say(message: str) -> None:
+    print(f"service_bench: {message}", file=sys.stderr, flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_project(size: str, root: Path) -> Path:
+    project = root / f"kb-{size}"
+    if size == "sample":
+        shutil.copytree(REPO / "kb", project / "kb")
+        shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    else:
+        generate_kb(project, int(size))
+    say(f"building the {size} knowledge base")
+    subprocess.run([KB, "build", "-C", str(project)], check=True, stderr=subprocess.DEVNULL)
+    return project
+
+
+def queries_of(project: Path, limit: int = 2000) -> list[str]:
+    manifest = json.loads((project / ".kb" / "manifest.json").read_text(encoding="utf-8"))
+    phrases = sorted({alias for a in manifest["articles"] for alias in a["aliases"]} |
+                     {a["title"] for a in manifest["articles"]})
+    random.Random(7).shuffle(phrases)
+    return phrases[:limit]
+
+
+async def _client(host: str, port: int, paths: list[str], offset: int, deadline: float,
+                  latencies: list[float], errors: list[str]) -> int:
+    reader, writer = await asyncio.open_connection(host, port)
+    sent = 0
+    i = offset
+    try:
+        while time.perf_counter() < deadline:
+            path = paths[i % len(paths)]
+            i += 1
+            started = time.perf_counter()
+            writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\n\r\n".encode())
+            sent += 1
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head.split(b" ", 2)[1])
+            length = 0
+            for line in head.split(b"\r\n"):
+                if line.lower().startswith(b"content-length:"):
+                    length = int(line.split(b":", 1)[1])
+            await reader.readexactly(length)
+            latencies.append((time.perf_counter() - started) * 1000)
+            if status != 200:
+                errors.append(str(status))
+    except (OSError, asyncio.IncompleteReadError) as exc:
+        errors.append(type(exc).__name__)
+    finally:
+        writer.close()
+    return sent
+
+
+async def load(port: int, queries: list[str], *, clients: int, seconds: float) -> dict:
+    paths = [f"/api/search?limit=10&q={quote(q)}" for q in queries]
+    latencies: list[float] = []
+    errors: list[str] = []
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    sent = await asyncio.gather(*[
+        _client("127.0.0.1", port, paths, k * 97, deadline, latencies, errors) for k in range(clients)
+    ])
+    elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "requests": sum(sent), "answered": len(latencies), "errors": len(errors),
+        "error_kinds": sorted(set(errors)), "seconds": round(elapsed, 2),
+        "rps": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered), 1) if ordered else None,
+        "p99_ms": round(ordered[int(len(ordered) * 0.99) - 1], 1) if ordered else None,
+    }
+
+
+def count_queries(project: Path) -> int:
+    path = project / ".kb" / "events.sqlite"
+    if not path.exists():
+        return 0
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM queries").fetchone()[0]
+
+
+def run_one(project: Path, queries: list[str], *, workers: int, clients: int, seconds: float) -> dict:
+    (project / ".kb" / "events.sqlite").unlink(missing_ok=True)
+    for suffix in ("-wal", "-shm"):
+        Path(str(project / ".kb" / "events.sqlite") + suffix).unlink(missing_ok=True)
+    port = free_port()
+    server = subprocess.Popen([KB, "serve", "--port", str(port), "--workers", str(workers), "-C", str(project)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"kb serve did not start: {server.stderr.read()}") from None
+                time.sleep(0.2)
+        asyncio.run(load(port, queries[:50], clients=clients, seconds=2))  # warm up every worker
+        before = count_queries(project)
+        result = asyncio.run(load(port, queries, clients=clients, seconds=seconds))
+        time.sleep(0.5)
+        result["events_recorded"] = count_queries(project) - before
+        result["events_equal_requests"] = result["events_recorded"] == result["answered"]
+        return result
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="sample only, 10 s runs")
+    parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--sizes", default="sample,10000")
+    args = parser.parse_args(argv)
+    sizes = ["sample"] if args.quick else args.sizes.split(",")
+    seconds = 10 if args.quick else args.seconds
+    results = []
+    with tempfile.TemporaryDirectory(prefix="kb-service-bench-") as tmp:
+        for size in sizes:
+            project = make_project(size, Path(tmp))
+            queries = queries_of(project)
+            for workers in (1, 2):
+                say(f"{size}: {workers} worker(s), {args.clients} clients, {seconds:.0f} s")
+                row = {"kb": size, "workers": workers, "clients": args.clients,
+                       **run_one(project, queries, workers=workers, clients=args.clients, seconds=seconds)}
+                results.append(row)
+                say(json.dumps(row, ensure_ascii=False))
+    print(f"{'kb':>8} {'workers':>7} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6} {'events=requests':>16}")
+    for r in results:
+        print(f"{r['kb']:>8} {r['workers']:>7} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['errors']:>6} "
+              f"{str(r['events_recorded']) + '=' + str(r['answered']):>16}")
+    OUT.mkdir(exist_ok=True)
+    (OUT / "service.json").write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results}, indent=2),
+                                      encoding="utf-8")
+    ok = all(r["errors"] == 0 and r["events_equal_requests"] for r in results)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
