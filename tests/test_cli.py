@@ -95,7 +95,7 @@ def test_every_command_documents_an_example():
     assert len(commands) >= 8
     for words in commands:
         text = runner.invoke(main, [*words, "--help"]).output
-        assert "Example:" in text, words
+        assert "Example:" in text or "Examples:" in text, words
         if words != ["init"]:
             assert "-C, --project" in text, words
 
