@@ -89,6 +89,8 @@ class SynonymTable:
     """
 
     def __init__(self, groups: Iterable[Sequence[str]]):
+        groups_list = [list(g) for g in groups]
+        groups = groups_list
         self._groups: list[list[tuple[str, ...]]] = []
         self._members: dict[tuple[str, ...], set[int]] = {}
         for group in groups:
@@ -107,6 +109,10 @@ class SynonymTable:
                 self._members.setdefault(key, set()).add(len(self._groups))
             self._groups.append(members)
         self.longest = max((len(m) for m in self._members), default=0)
+        self.terms = frozenset(t for key in self._members for t in key)
+        self.words = frozenset(
+            w for group in groups_list for phrase in group for w in _surface_words(str(phrase))
+        )
 
     def expand(self, units: Sequence[tuple[str, tuple[str, ...]]]) -> list[Slot]:
         """Slots for a sequence of ``(term, compound parts)``, longest synonym phrases first."""
@@ -157,6 +163,7 @@ def _units(chain, text: str) -> list[tuple[str, tuple[str, ...]]]:
 def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable) -> AnalyzedQuery:
     """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``."""
     text = (text or "")[:MAX_QUERY_CHARS]
+    vocabulary = _WithSynonyms(vocabulary, synonyms)
     words: list[str] = []  # corrected surface words, in order
     changed = False
     for chunk in text.split():
@@ -171,6 +178,24 @@ def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable) -> 
     units = list(dict.fromkeys(u for w in words for u in lemma_units(w)))[:MAX_SLOTS]
     corrected = " ".join(words) if changed else None
     return AnalyzedQuery(text=text, slots=synonyms.expand(units), corrected=corrected)
+
+
+class _WithSynonyms:
+    """The index vocabulary plus the words of the synonym groups ("кэшбэк", "инет" are known
+    words even where no article uses them: they must not be "corrected" away)."""
+
+    def __init__(self, vocabulary: Vocabulary, synonyms: SynonymTable):
+        self._vocabulary = vocabulary
+        self._synonyms = synonyms
+
+    def knows_term(self, term: str) -> bool:
+        return term in self._synonyms.terms or self._vocabulary.knows_term(term)
+
+    def knows_word(self, word: str) -> bool:
+        return word in self._synonyms.words or self._vocabulary.knows_word(word)
+
+    def nearest_word(self, word: str, maxdist: int) -> str | None:
+        return self._vocabulary.nearest_word(word, maxdist)
 
 
 def _surface_words(chunk: str) -> list[str]:
@@ -198,10 +223,14 @@ def _fix_layout(chunk: str, vocabulary: Vocabulary) -> str | None:
     convert = to_russian_layout if target == "ru" else to_english_layout
     stripped = chunk.rstrip(",.;:!?")
     for candidate in (convert(chunk), convert(stripped) + chunk[len(stripped) :]):
-        n, k = _known(candidate, vocabulary)
-        if n and k == n:
+        retyped = _surface_words(candidate)
+        if retyped and all(len(w) > 1 and _is_known(w, vocabulary) for w in retyped):
             return candidate
     return None
+
+
+def _is_known(word: str, vocabulary: Vocabulary) -> bool:
+    return vocabulary.knows_word(word) or vocabulary.knows_term(lemma(word))
 
 
 _LATIN_RUN = re.compile(r"[a-z,.;'\[\]`]")

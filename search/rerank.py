@@ -22,9 +22,9 @@ from dataclasses import dataclass
 from search.query import Slot
 
 BM25_WEIGHT = 1.0
-COVERAGE_POWER = 0.5
+COVERAGE_POWER = 0.0
 QUESTION_WEIGHT = 0.5
-HEADING_WEIGHT = 0.5
+HEADING_WEIGHT = 0.25
 ROOT_CREDIT = 0.5
 
 
