@@ -34,12 +34,12 @@ from whoosh.lang.porter import stem as porter_stem
 from whoosh.lang.snowball.russian import RussianStemmer
 
 #: Bump on any change to what the chain produces for some input.
-ANALYZER_VERSION = "5"
+ANALYZER_VERSION = "6"
 
 # Letters and digits, joined by inner hyphens, apostrophes or dots ("wi-fi", "don't", "1.5").
 # Underscores separate words ("card_arrival"). A boost mark (see :func:`boosted`) sets the
 # weight of the tokens after it.
-_WORD = re.compile(r"\x1e([0-9.]+)\x1e|[^\W_]+(?:[-'’.][^\W_]+)*")
+_WORD = re.compile(r"\x1e([0-9.]+)\x1e|[^\W_]+(?:[-\u2010\u2011'’.][^\W_]+)*")
 _MARK = "\x1e"
 _JOINERS = re.compile(r"[-'’.]")
 _CYRILLIC = re.compile(r"[а-я]")
@@ -79,7 +79,7 @@ STOP_LEMMAS = frozenset("что какой который весь свой эт
 def normalize(text: str) -> str:
     """NFKC, lower case and ё→е: ``normalize("ЁЛКА Ｗi‑Fi")`` is ``"елка wi-fi"``."""
     text = unicodedata.normalize("NFKC", text).lower()
-    return text.replace("ё", "е").replace("\u2011", "-").replace("\u00ad", "")
+    return text.replace("ё", "е").replace("\u2010", "-").replace("\u2011", "-").replace("\u00ad", "")
 
 
 def script_of(word: str) -> str:
@@ -115,7 +115,7 @@ def lemma(word: str) -> str:
         if len(word) < 3 or not word.isalpha():
             return word
         parse = _morph().parse(word)[0]
-        if not parse.is_known and len(word) > 4:
+        if not parse.is_known and len(word) > 5:
             # pymorphy guesses lemmas of unknown words ("бакета" → "бакета", "бакете" →
             # "бакет"); a stemmer treats every form of a jargon word alike
             return _RUSSIAN_STEMMER.stem(word)
