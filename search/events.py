@@ -72,6 +72,13 @@ from search.events_clean import (
 )
 from search.events_schema import COLUMNS, KINDS, EventStoreError, migrate, stamp
 
+# Searches of one session closer than this, one extending the other, are one question typed.
+REFINE_SECONDS = 10
+
+
+def _parse_stamp(value: str) -> datetime:
+    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
 __all__ = [
     "COLUMNS", "DEFAULT_RETENTION_DAYS", "KINDS", "EventError", "EventStore", "EventStoreError",
     "FloodLimits", "Recorded", "StoreMissingError", "store_path",
@@ -216,10 +223,15 @@ class EventStore:
                      latency_ms: float | None = None, corrected: str | None = None,
                      session: str | None = None, source: str = "site", normalized: str | None = None,
                      at: datetime | None = None) -> str:
-        """Store one search; return its new random ``query_id`` (clicks refer to it).
+        """Store one search; return its ``query_id`` (clicks refer to it).
 
         ``normalized`` defaults to :func:`~search.events_clean.normalize_query` of the cleaned
         text; the engine may pass its own analysis instead. ``at`` is for imports and tests.
+
+        Search-as-you-type sends "за", "заяв", "заявка ви", "заявка висит" within seconds. When
+        the same session's previous search, less than :data:`REFINE_SECONDS` ago and not yet
+        clicked, is a prefix of this one (or this one of it: backspace), that row is updated to
+        the longer text and keeps its id, so the log holds what the customer finally asked.
         """
         clean = clean_text(text, field="text", limit=QUERY_LIMIT)
         row = (
@@ -235,8 +247,29 @@ class EventStore:
         )
         self.prune_if_due()
         with self._write() as conn:
+            refined = self._refined_query(conn, row) if row[8] else None
+            if refined is not None:
+                conn.execute("UPDATE queries SET ts = ?, text = ?, normalized = ?, hits = ?, top_ids = ?, "
+                             "latency_ms = ?, corrected = ? WHERE id = ?", (*row[1:8], refined))
+                return refined
             conn.execute(f"INSERT INTO queries ({', '.join(COLUMNS['queries'])}) VALUES ({', '.join('?' * 10)})", row)
         return row[0]
+
+    @staticmethod
+    def _refined_query(conn: sqlite3.Connection, row: tuple) -> str | None:
+        """The id of the search that ``row`` refines (see :meth:`record_query`), if any."""
+        since = stamp(_parse_stamp(row[1]) - timedelta(seconds=REFINE_SECONDS))
+        last = conn.execute(
+            "SELECT id, text FROM queries WHERE session = ? AND source = ? AND ts >= ? ORDER BY ts DESC, rowid DESC "
+            "LIMIT 1", (row[8], row[9], since)).fetchone()
+        if last is None:
+            return None
+        before, now = last["text"].casefold(), row[2].casefold()
+        if not (now.startswith(before) or before.startswith(now)):
+            return None
+        if conn.execute("SELECT 1 FROM clicks WHERE query_id = ? LIMIT 1", (last["id"],)).fetchone():
+            return None
+        return last["id"]
 
     def record_click(self, query_id: str, article_id: str, rank: int, *, session: str | None = None,
                      at: datetime | None = None) -> Recorded:

@@ -475,3 +475,24 @@ def test_stamps_are_fixed_width_utc():
     local = datetime(2026, 5, 4, 16, 0, tzinfo=UTC).astimezone(__import__("zoneinfo").ZoneInfo("Europe/Moscow"))
     assert stamp(local) == "2026-05-04T16:00:00.000Z"
     assert stamp(datetime(2026, 5, 4, 13, 0)) == "2026-05-04T13:00:00.000Z"  # naive is UTC
+
+
+def test_search_as_you_type_is_one_question(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from search.events import EventStore
+
+    store = EventStore(tmp_path / "e.sqlite")
+    t0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)
+    ids = [store.record_query(text, hits=n, session="typist-1234", at=t0 + timedelta(seconds=i))
+           for i, (text, n) in enumerate([("за", 9), ("заяв", 5), ("заявка ви", 2), ("заявка вис", 1), ("заявка висит", 1)])]
+    assert len(set(ids)) == 1
+    other = store.record_query("заявка висит", hits=1, session="another-5678", at=t0)
+    later = store.record_query("заявка висит долго", hits=1, session="typist-1234", at=t0 + timedelta(seconds=60))
+    store.record_click(later, "a", 1)
+    after_click = store.record_query("заявка висит долго неделю", hits=0, session="typist-1234", at=t0 + timedelta(seconds=62))
+    anonymous = [store.record_query(t, hits=1, at=t0) for t in ("з", "за")]
+    rows = [(q["text"], q["hits"]) for q in store.iter_events("queries")]
+    assert sorted(rows) == sorted([("заявка висит", 1), ("заявка висит", 1), ("заявка висит долго", 1),
+                                   ("заявка висит долго неделю", 0), ("з", 1), ("за", 1)])
+    assert len({ids[0], other, later, after_click, *anonymous}) == 6
