@@ -78,9 +78,15 @@ def load_site_config(project: Path) -> SiteConfig:
     origins = kb_extra.get("cors_origins") or []
     if not isinstance(origins, list) or not all(isinstance(o, str) and o.startswith(("http://", "https://"))
                                                 for o in origins):
-        problems.append(Problem(Location(rel), "extra.kb.cors_origins", f"expected a list of origins, found {origins!r}",
-                                hint="e.g. cors_origins: [https://www.example.com] — sites allowed to call the API"))
+        problems.append(Problem(
+            Location(rel), "extra.kb.cors_origins", f"expected a list of origins, found {origins!r}",
+            hint="e.g. cors_origins: [https://www.example.com] — sites allowed to call the API"))
         origins = []
+    api_url = kb_extra.get("api_url") or ""
+    if api_url and (not isinstance(api_url, str) or not api_url.startswith(("http://", "https://"))):
+        problems.append(Problem(
+            Location(rel), "extra.kb.api_url", f"expected the service's address, found {api_url!r}",
+            hint="e.g. api_url: https://help-api.example.com/ (leave it out when kb serve hosts the site)"))
     events = kb_extra.get("events") if isinstance(kb_extra.get("events"), dict) else {}
     retention = events.get("retention_days", 365)
     if isinstance(retention, bool) or not isinstance(retention, int) or retention < 1:

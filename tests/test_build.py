@@ -167,3 +167,16 @@ def test_sample_section_pages_list_their_articles(sample_site):
     for section_id, titles in by_section.items():
         page = parse(site / section_id / "index.html")
         assert set(page.classes["kb-list__link"]) == titles
+
+
+def test_site_hosted_apart_from_the_api_points_at_it(tmp_path):
+    from conftest import MKDOCS_YML
+
+    config = MKDOCS_YML + "    api_url: https://api.help.example/\n"
+    project = write_kb(tmp_path / "p", {"kb/s/a.md": article("a", "A")}, config=config)
+    build(project)
+    assert parse(project / "site" / "s" / "a" / "index.html").meta["kb-api"] == "https://api.help.example/"
+    (project / "mkdocs.yml").write_text(MKDOCS_YML + "    api_url: ftp://x\n", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        build(project)
+    assert caught.value.problems[0].format().startswith("mkdocs.yml: extra.kb.api_url: expected the service's address")

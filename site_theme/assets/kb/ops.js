@@ -8,6 +8,8 @@
   var list = box.querySelector(".kb-ops__results");
   var status = box.querySelector(".kb-ops__status");
   var root = new URL("../../", document.currentScript.src).href;
+  var apiMeta = document.querySelector('meta[name="kb-api"]');
+  var api = apiMeta && apiMeta.content ? apiMeta.content.replace(/\/?$/, "/") : root;
   var hits = [];
   var active = -1;
   var timer = null;
@@ -64,7 +66,7 @@
     var text = input.value.trim();
     var mine = ++sequence;
     if (!text) { hits = []; active = -1; render(); status.textContent = ""; return; }
-    fetch(root + "api/link?limit=8&q=" + encodeURIComponent(text), { cache: "no-store" })
+    fetch(api + "api/link?limit=8&q=" + encodeURIComponent(text), { cache: "no-store" })
       .then(function (r) { if (!r.ok) throw new Error(String(r.status)); return r.json(); })
       .then(function (data) {
         if (mine !== sequence) return;  // an older answer arriving late

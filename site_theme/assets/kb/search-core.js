@@ -13,6 +13,10 @@
   // The site root: this script is <root>/assets/kb/search-core.js, wherever the site is mounted.
   var script = document.currentScript;
   var root = script && script.src ? new URL("../../", script.src).href : siteRootFromConfig();
+  // Where the API lives: the site root, unless the site is hosted apart from the service
+  // (extra.kb.api_url in mkdocs.yml; the service must list this site in cors_origins).
+  var apiMeta = document.querySelector('meta[name="kb-api"]');
+  var api = apiMeta && apiMeta.content ? apiMeta.content.replace(/\/?$/, "/") : root;
 
   function siteRootFromConfig() {
     var node = document.getElementById("__config");
@@ -56,7 +60,7 @@
   function fromApi(text, limit) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS);
-    var url = root + "api/search?source=site&limit=" + limit + "&q=" + encodeURIComponent(text);
+    var url = api + "api/search?source=site&limit=" + limit + "&q=" + encodeURIComponent(text);
     return fetch(url, { headers: headers(false), signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -86,7 +90,7 @@
   // Fire and forget, and survive the navigation that usually follows (keepalive).
   // (Tried even when searches go to the fallback: a vote is worth one more request.)
   function post(path, body) {
-    return fetch(root + path, {
+    return fetch(api + path, {
       method: "POST", headers: headers(true), body: JSON.stringify(body), keepalive: true,
     }).then(function (r) { return r.ok; }, function () { return false; });
   }
@@ -182,6 +186,7 @@
 
   window.kbSearch = {
     root: root,
+    api: api,
     search: search,
     click: click,
     feedback: feedback,
