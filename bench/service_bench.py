@@ -151,6 +151,52 @@ def run_one(project: Path, queries: list[str], *, workers: int, clients: int, se
         server.wait(timeout=30)
 
 
+def fallback_first_result(project: Path, queries: list[str], *, runs: int = 15) -> dict:
+    """Time from the last keystroke to the first result, in Chromium, with no API at all.
+
+    The built site is served by a plain static server (as on any static host): the search box
+    must answer from ``search/index.json``. The first query includes loading that index; both
+    include the search box's 200 ms typing debounce.
+    """
+    import http.server
+    import threading
+    from functools import partial
+
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser import chromium
+
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    handler = partial(Quiet, directory=str(project / "site"))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    first, warm = [], []
+    try:
+        with chromium() as browser:
+            for i in range(runs):
+                page = browser.new_page(viewport={"width": 360, "height": 740})
+                page.route("**/api/**", lambda route: route.abort())
+                page.goto(base + "/")
+                box = page.locator("#kb-q-large")
+                for n, query in enumerate((queries[i % len(queries)], queries[(i * 7 + 3) % len(queries)])):
+                    box.fill(query[:-1])
+                    started = time.perf_counter()
+                    box.press_sequentially(query[-1])
+                    page.locator(".kb-hero [role=option]").first.wait_for(timeout=10_000)
+                    (first if n == 0 else warm).append((time.perf_counter() - started) * 1000)
+                    box.fill("")
+                    page.locator(".kb-hero [role=option]").first.wait_for(state="hidden", timeout=10_000)
+                page.close()
+    finally:
+        server.shutdown()
+    return {"runs": runs, "index_bytes": (project / "site" / "search" / "index.json").stat().st_size,
+            "first_query_ms_median": round(statistics.median(first), 1),
+            "later_query_ms_median": round(statistics.median(warm), 1)}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="sample only, 10 s runs")
@@ -161,10 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     sizes = ["sample"] if args.quick else args.sizes.split(",")
     seconds = 10 if args.quick else args.seconds
     results = []
+    fallback = {}
     with tempfile.TemporaryDirectory(prefix="kb-service-bench-") as tmp:
         for size in sizes:
             project = make_project(size, Path(tmp))
             queries = queries_of(project)
+            say(f"{size}: the static fallback's first result in Chromium")
+            fallback[size] = fallback_first_result(project, queries)
+            say(json.dumps(fallback[size]))
             for workers in (1, 2):
                 say(f"{size}: {workers} worker(s), {args.clients} clients, {seconds:.0f} s")
                 row = {"kb": size, "workers": workers, "clients": args.clients,
@@ -175,9 +225,13 @@ def main(argv: list[str] | None = None) -> int:
     for r in results:
         print(f"{r['kb']:>8} {r['workers']:>7} {r['rps']:>7} {r['p50_ms']:>7} {r['p99_ms']:>7} {r['errors']:>6} "
               f"{str(r['events_recorded']) + '=' + str(r['answered']):>16}")
+    for size, f in fallback.items():
+        print(f"fallback search in Chromium, {size}: index {f['index_bytes'] // 1024} KB, first result "
+              f"{f['first_query_ms_median']} ms after the keystroke (median of {f['runs']}), later "
+              f"{f['later_query_ms_median']} ms")
     OUT.mkdir(exist_ok=True)
-    (OUT / "service.json").write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results}, indent=2),
-                                      encoding="utf-8")
+    (OUT / "service.json").write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results,
+                                                  "fallback": fallback}, indent=2), encoding="utf-8")
     ok = all(r["errors"] == 0 and r["events_equal_requests"] for r in results)
     return 0 if ok else 1
 
