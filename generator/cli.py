@@ -172,9 +172,11 @@ def build(drafts: bool, strict: bool, project: Path) -> None:
 @click.option("--drafts", is_flag=True, help="With --dev: show draft articles too.")
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (not with --dev).")
+@click.option("--cache", "cache_size", default=2048, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Recent search answers kept per process (0: off).")
 @project_option
 @content_errors
-def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, project: Path) -> None:
+def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_size: int, project: Path) -> None:
     """Serve the help site and its search API on http://HOST:PORT (builds first when needed).
 
     \b
@@ -207,7 +209,7 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, project: 
     config = load_site_config(project)
     if not (project / "site" / "index.html").exists() or not (project / ".kb" / "index").exists():
         run_build(project, progress=stderr_progress)
-    settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb",
+    settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", cache_size=cache_size,
                                cors_origins=config.cors_origins, retention_days=config.retention_days)
     os.environ[ENV_VAR] = settings.to_env()
     uvicorn.run("search.service:create_app_from_env", factory=True, workers=workers, **options)

@@ -14,12 +14,14 @@ Routes (see ``/api/openapi.json``)::
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import os
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -70,11 +72,14 @@ class ServiceSettings:
     cors_origins: tuple[str, ...] = ()
     record_events: bool = True
     retention_days: int = 365
+    cache_size: int = 2048  # recent answers kept per process; 0 turns the cache off
 
     def __post_init__(self) -> None:
         for origin in self.cors_origins:
             if not re.match(r"^https?://[^/\s]+$", origin):
                 raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://help.example.com")
+        if self.cache_size < 0:
+            raise SettingsError(f"cache_size: {self.cache_size!r} must be 0 (off) or more")
         if self.retention_days < 1:
             raise SettingsError(f"retention_days: {self.retention_days!r} must be a positive number of days")
 
@@ -104,6 +109,7 @@ class ServiceSettings:
                 cors_origins=tuple(data.get("cors_origins") or ()),
                 record_events=bool(data.get("record_events", True)),
                 retention_days=int(data.get("retention_days", 365)),
+                cache_size=int(data.get("cache_size", 2048)),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise SettingsError(f"{ENV_VAR}: unreadable settings ({exc})") from None
@@ -154,11 +160,45 @@ class Service:
         self.articles = Articles(settings.manifest_path)
         self._engine: Engine | None = None
         self._engine_lock = threading.Lock()
+        self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._generation = (0.0, "")
         self.events = None
         if settings.events_path is not None:
             from search.events import EventStore
 
             self.events = EventStore(settings.events_path, retention_days=settings.retention_days)
+
+    def search(self, text: str, *, limit: int) -> dict[str, Any]:
+        """The engine's answer as JSON, from a small per-process cache of recent questions.
+
+        Customers ask the same few questions all day; the cache is keyed by the index the
+        answer came from, so a new build is never answered from the old one.
+        """
+        engine = self.engine()
+        key = (self._index_generation(), text, limit)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return copy.deepcopy(hit)
+        payload = engine.search(text, limit=limit).to_json()
+        if self.settings.cache_size:
+            with self._cache_lock:
+                self._cache[key] = copy.deepcopy(payload)
+                while len(self._cache) > self.settings.cache_size:
+                    self._cache.popitem(last=False)
+        return payload
+
+    def _index_generation(self) -> str:
+        """The directory the index link points at (re-read at most once a second)."""
+        now = time.monotonic()
+        if now - self._generation[0] > 1.0 and self.settings.index_dir is not None:
+            try:
+                self._generation = (now, os.readlink(self.settings.index_dir))
+            except OSError:
+                self._generation = (now, "")
+        return self._generation[1]
 
     def feedback_scores(self) -> dict[str, dict[str, int]]:
         """Helpful / not helpful votes per article, recomputed at most once a minute."""
@@ -244,8 +284,8 @@ def _article_id(service: Service, data: dict[str, Any]) -> str:
 def _search_payload(service: Service, request: Request, *, limit: int) -> tuple[dict[str, Any], float]:
     text = _text_param(request)
     started = time.perf_counter()
-    result = service.engine().search(text, limit=limit)
-    return result.to_json(), (time.perf_counter() - started) * 1000
+    payload = service.search(text, limit=limit)
+    return payload, (time.perf_counter() - started) * 1000
 
 
 def api_search(request: Request) -> JSONResponse:
@@ -276,7 +316,7 @@ def api_suggest(request: Request) -> JSONResponse:
 def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     text = _text_param(request)
-    result = service.engine().search(text, limit=_limit_param(request, default=3))
+    result = service.engine().search(text, limit=_limit_param(request, default=3))  # operators: always fresh
     records = service.articles.current()
     hits = operator_links(result, site_url=service.articles.site_url)
     votes = service.feedback_scores()
