@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import random
-import shutil
 import socket
 import sqlite3
 import statistics
@@ -29,7 +28,8 @@ import time
 from pathlib import Path
 from urllib.parse import quote
 
-from common import REPO, generate_kb  # noqa: E402 - also puts the repo on sys.path
+from build_bench import kb_project
+from common import REPO  # also puts the repo on sys.path
 
 OUT = Path(__file__).resolve().parent / "out"
 KB = str(Path(sys.executable).with_name("kb"))
@@ -46,12 +46,7 @@ def free_port() -> int:
 
 
 def make_project(size: str, root: Path) -> Path:
-    project = root / f"kb-{size}"
-    if size == "sample":
-        shutil.copytree(REPO / "kb", project / "kb")
-        shutil.copy(REPO / "mkdocs.yml", project / "mkdocs.yml")
-    else:
-        generate_kb(project, int(size))
+    project = kb_project(size, root)
     say(f"building the {size} knowledge base")
     subprocess.run([KB, "build", "-C", str(project)], check=True, stderr=subprocess.DEVNULL)
     return project
