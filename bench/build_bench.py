@@ -220,7 +220,8 @@ def table(results: list[SizeResult]) -> str:
             lines.append(f"{r.size:>7} {r.articles:>8} | {tool:<12} {t.median_s:>9.2f} "
                          f"{t.per_article_ms(r.articles):>10.1f} {t.peak_rss_mb:>11.0f} {len(t.runs_s):>4}")
         if r.kb_build.runs_s and r.plain_mkdocs.runs_s:
-            lines.append(f"{'':>7} {'':>8} | {'speed-up':<12} {r.plain_mkdocs.median_s / r.kb_build.median_s:>8.1f}x")
+            speedup = f"{r.plain_mkdocs.median_s / r.kb_build.median_s:.1f}x"
+            lines.append(f"{'':>7} {'':>8} | {'kb speed-up':<12} {speedup:>9}")
     return "\n".join(lines)
 
 
@@ -233,9 +234,12 @@ def environment() -> dict:
             return v(package)
         except PackageNotFoundError:
             return "?"
-    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit,
+    def git(*args: str) -> str:
+        return subprocess.run(["git", "-C", str(REPO), *args], capture_output=True, text=True).stdout.strip()
+    # Others may be editing the code being measured: say whether it differed from the commit.
+    dirty = bool(git("status", "--porcelain", "--", "generator", "search", "site_theme"))
+    return {"date": dt.datetime.now().isoformat(timespec="seconds"), "commit": git("rev-parse", "--short", "HEAD"),
+            "uncommitted_changes_in_measured_code": dirty,
             "python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine(),
             "mkdocs": version("mkdocs"), "mkdocs-material": version("mkdocs-material")}
 
@@ -260,6 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if bad:
         parser.error(f"--sizes: expected 'sample' or article counts, found {', '.join(bad)}")
 
+    started = environment()  # taken before the runs: the tree may change while they go on
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     root = Path(tempfile.mkdtemp(prefix="kb-build-bench-"))
     say(f"working in {root}")
@@ -272,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             shutil.rmtree(root, ignore_errors=True)
 
-    report = {"environment": environment(), "results": [r.to_json() for r in results],
+    report = {"environment": started, "results": [r.to_json() for r in results],
               "linearity_ms_per_article_5000_over_1000": linearity(results), "targets": targets(results)}
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "build.json").write_text(json.dumps(report, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
