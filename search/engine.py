@@ -16,7 +16,6 @@ index switched in by ``kb build`` is noticed by a cheap ``readlink`` at most onc
 
 from __future__ import annotations
 
-import heapq
 import os
 import threading
 import time
@@ -166,8 +165,10 @@ class Engine:
             roots=generation.roots,
             deadline=started + TIME_BUDGET_SECONDS,
         )
-        top = heapq.nlargest(max(limit, CANDIDATES), scored.values(), key=lambda s: s.score)
-        candidates = [Candidate(reader.stored_fields(s.docnum), s.score, s.slots, s.roots_only) for s in top]
+        candidates = [
+            Candidate(reader.stored_fields(s.docnum), s.score, s.slots, s.roots_only)
+            for s in scored.top(max(limit, CANDIDATES))
+        ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
         terms = analyzed.terms
         hits = [

@@ -12,6 +12,7 @@ informative) terms are skipped, so a 2,000-character paste is bounded in time.
 
 from __future__ import annotations
 
+import heapq
 import math
 import time
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,10 @@ from search.query import Slot
 
 K1 = 6.0
 B = 0.75
+#: A query word found in more than this share of the articles is skipped when the query has
+#: rarer words, on large indexes only ("не", "vk cloud" in a cloud provider's help center).
+COMMON_FRACTION = 0.5
+COMMON_POSTINGS = 2000  # ... and only when its postings are long enough to cost time
 
 
 @dataclass
@@ -47,30 +52,52 @@ class FieldStats:
         self.count = max(1, reader.doc_count_all())
         lengths = [reader.doc_field_length(d, fieldname) or 0 for d in range(self.count)]
         average = (sum(lengths) / self.count) or 1.0
-        # the denominator of a normalised term frequency, per document
-        self.norms = [(1 - b) + b * n / average for n in lengths]
+        # weight / (the denominator of a normalised term frequency), per document: one
+        # multiplication per posting
+        self.inverse = [weight / ((1 - b) + b * n / average) for n in lengths]
 
     def idf(self, df: int) -> float:
         """BM25 inverse document frequency (always positive)."""
         return math.log(self.count / (df + 1)) + 1.0
 
 
-def postings(reader: IndexReader, fieldname: str, term: str) -> Iterator[tuple[int, float]]:
-    """``(docnum, weight)`` for every posting of ``term``, a block at a time when possible."""
-    if not reader.__contains__((fieldname, term)):
+def posting_blocks(reader: IndexReader, fieldname: str, term: str) -> Iterator[tuple[Sequence[int], Sequence[float]]]:
+    """``(docnums, weights)`` of ``term``'s postings, a block at a time when the codec allows.
+
+    Reads Whoosh's own block arrays (whoosh 2.7 is final, so these attributes are stable);
+    any other matcher is read one posting at a time.
+    """
+    if (fieldname, term) not in reader:
         return
     m = reader.postings(fieldname, term)
-    block_reader = getattr(m, "_read_ids", None)
-    if block_reader is None or not hasattr(m, "_next_block"):  # another codec: generic path
+    if not all(hasattr(m, a) for a in ("_read_ids", "_read_weights", "_next_block")):
+        ids, weights = [], []
         while m.is_active():
-            yield m.id(), m.weight()
+            ids.append(m.id())
+            weights.append(m.weight())
             m.next()
+        yield ids, weights
         return
     while m.is_active():
         m._read_ids()
         m._read_weights()
-        yield from zip(m._ids, m._weights, strict=False)
+        yield m._ids, m._weights
         m._next_block()
+
+
+@dataclass
+class Scores:
+    """First-stage scores by document number, and bitmasks of the slots each matched (by the
+    word itself, or only through its derivational root)."""
+
+    score: dict[int, float]
+    slots: dict[int, int]
+    roots_only: dict[int, int]
+
+    def top(self, n: int) -> list[Scored]:
+        """The ``n`` best documents."""
+        best = heapq.nlargest(n, self.score, key=self.score.__getitem__)
+        return [Scored(d, self.score[d], self.slots.get(d, 0), self.roots_only.get(d, 0)) for d in best]
 
 
 def bm25f(
@@ -80,45 +107,61 @@ def bm25f(
     *,
     roots: FieldStats | None = None,
     deadline: float | None = None,
-) -> dict[int, Scored]:
+) -> Scores:
     """Score every document that matches some slot; a slot counts its best alternative.
 
     BM25F proper: a term's frequency is normalised per field (``b``), weighted and summed over
     ``fields``, then saturated once (``K1``). ``roots`` (coarse derivational roots) count for a
-    slot only where no alternative matched as a word.
+    slot only where no alternative matched as a word. Slots are scored rarest first.
     """
-    total: dict[int, Scored] = {}
-    order = sorted(range(len(slots)), key=lambda i: _slot_df(reader, slots[i], fields))
-    for i in order:
-        if deadline is not None and time.perf_counter() > deadline and total:
+    total: dict[int, float] = {}
+    matched: dict[int, int] = {}
+    via_root: dict[int, int] = {}
+    dfs = [_slot_df(reader, slot, fields) for slot in slots]
+    order = sorted(range(len(slots)), key=dfs.__getitem__)
+    common = max(COMMON_FRACTION * fields[0].count, COMMON_POSTINGS) if fields else 0
+    for n, i in enumerate(order):
+        if n and deadline is not None and time.perf_counter() > deadline:
             break
-        best: dict[int, float] = {}
-        for terms, weight in slots[i].alternatives:
-            _max_merge(best, _alternative(reader, terms, weight, fields))
-        via_roots: dict[int, float] = {}
-        if roots is not None and roots.weight:
-            for terms, weight in slots[i].alternatives:
-                rooted = tuple(root(t) for t in terms)
-                if rooted != terms:
-                    _max_merge(via_roots, _alternative(reader, rooted, weight, [roots]))
+        if n and dfs[i] > common:
+            break  # in most articles: scoring it costs the most and changes the order the least
+        best = _best_alternative(reader, slots[i].alternatives, fields)
         bit = 1 << i
-        for doc, score in best.items():
-            s = total.get(doc)
-            if s is None:
-                total[doc] = Scored(doc, score, bit)
-            else:
-                s.score += score
-                s.slots |= bit
-        for doc, score in via_roots.items():
-            if doc in best:
-                continue
-            s = total.get(doc)
-            if s is None:
-                total[doc] = Scored(doc, score, 0, bit)
-            else:
-                s.score += score
-                s.roots_only |= bit
-    return total
+        _add(total, matched, best, bit)
+        if roots is not None and roots.inverse and roots.count:
+            rooted = [(tuple(root(t) for t in terms), weight) for terms, weight in slots[i].alternatives]
+            rooted = [
+                (terms, w) for (terms, w), (orig, _) in zip(rooted, slots[i].alternatives, strict=True) if terms != orig
+            ]
+            if rooted:
+                extra = _best_alternative(reader, rooted, [roots])
+                _add(total, via_root, {d: s for d, s in extra.items() if d not in best}, bit)
+    return Scores(total, matched, via_root)
+
+
+def _add(total: dict[int, float], masks: dict[int, int], scores: dict[int, float], bit: int) -> None:
+    get = total.get
+    for doc, score in scores.items():
+        total[doc] = get(doc, 0.0) + score
+    mget = masks.get
+    for doc in scores:
+        masks[doc] = mget(doc, 0) | bit
+
+
+def _best_alternative(
+    reader: IndexReader, alternatives: Sequence[tuple[tuple[str, ...], float]], fields: Sequence[FieldStats]
+) -> dict[int, float]:
+    best: dict[int, float] = {}
+    for terms, weight in alternatives:
+        scores = _alternative(reader, terms, weight, fields)
+        if not best:
+            best = scores
+            continue
+        get = best.get
+        for doc, score in scores.items():
+            if score > get(doc, 0.0):
+                best[doc] = score
+    return best
 
 
 def document_frequency(reader: IndexReader, term: str, fields: Sequence[FieldStats]) -> int:
@@ -140,21 +183,18 @@ def _alternative(
         df = document_frequency(reader, term, fields)
         if not df:
             return {}
-        tfs: dict[int, float] = {}
+        acc: dict[int, float] = {}
+        get = acc.get
         for f in fields:
-            norms, w = f.norms, f.weight
-            for doc, tf in postings(reader, f.fieldname, term):
-                tfs[doc] = tfs.get(doc, 0.0) + w * tf / norms[doc]
-        idf = fields[0].idf(df) * weight
-        scores = {doc: idf * tf * (K1 + 1) / (tf + K1) for doc, tf in tfs.items()}
+            inverse = f.inverse
+            for ids, weights in posting_blocks(reader, f.fieldname, term):
+                for doc, tf in zip(ids, weights, strict=False):
+                    acc[doc] = get(doc, 0.0) + tf * inverse[doc]
+        k1 = K1
+        scale = fields[0].idf(df) * weight * (k1 + 1)
+        scores = {doc: scale * x / (x + k1) for doc, x in acc.items()}
         if n:
             result = {d: result[d] + s for d, s in scores.items() if d in result}
         else:
             result = scores
     return result
-
-
-def _max_merge(into: dict[int, float], other: dict[int, float]) -> None:
-    for doc, score in other.items():
-        if score > into.get(doc, 0.0):
-            into[doc] = score
