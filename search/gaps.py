@@ -1,0 +1,357 @@
+"""The gap analysis: questions in, a ranked list of what the knowledge base does not answer out.
+
+    >>> questions = QuestionSet(now=now, since=now - timedelta(days=30))
+    >>> questions.add("Как вернуть товар без чека?", source="tickets", at=yesterday)
+    >>> report = find_gaps(questions, search)       # search: text -> [Match(id, title, score)]
+    >>> [(g.rank, g.kind, g.label, g.size) for g in report.gaps]
+    [(1, 'new-article', 'Как вернуть товар без чека?', 1)]
+
+Pure and deterministic: no I/O, no clock (``now`` is an argument), the engine is a function.
+The stages:
+
+1. **normalise** — each question becomes the set of its lemmas by the search analysis (stop
+   words and politeness gone, "[phone]"-style placeholders ignored), misspelt words folded into
+   the usual spelling (:mod:`search.gaps_typos`); questions with the same lemmas are one
+   *distinct question* with a count, its sources, first and last seen, and its wordings;
+2. **classify** — the engine answers each distinct question once (its most frequent wording).
+   *Answered* when the top hit scores at least ``confident``: a calibrated threshold (see
+   :data:`CONFIDENT`), not "had any hit";
+3. **cluster** the rest into topics (:mod:`search.gaps_cluster`);
+4. **near miss or new article** — a topic whose questions mostly (``concentration`` of their
+   count) have the same top article, scoring at least ``weak`` on average, is a *near miss*:
+   the article exists and customers ask for it in words it does not know, so the fix is an
+   alias or a better title (``kind="add-alias"``). Any other topic is a gap that needs a new
+   article (``kind="new-article"``). Deciding this per topic rather than per question is what
+   separates the two: the questions of a missing topic scatter over several wrong articles,
+   those of a badly worded one agree on the right article;
+5. **rank** by size weighted towards recent questions (a question ``half_life_days`` old counts
+   half), with the trend against the baseline period (questions before ``since``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from functools import lru_cache
+
+from search.analysis import surfaces_and_terms
+from search.gaps_cluster import Clustering, assign, cluster
+from search.gaps_mask import without_placeholders
+from search.gaps_typos import fold_typos
+
+SOURCES = ("search", "tickets", "feedback")
+
+#: The top hit's score from which a question counts as answered. Calibrated with
+#: ``bench/gaps_bench.py --only calibrate`` on Banking77 with 10 intents left out: the lowest
+#: score at which 90 % of the questions scoring at least that much got their own intent
+#: (questions of left-out intents counting as wrong). See bench/README.md.
+CONFIDENT = 1.3
+#: A near-miss topic's mean score for its common article must reach this (below it, the
+#: article is only a word-level coincidence).
+WEAK = 0.8
+#: The share of a topic's questions (by count) that must agree on one article for a near miss.
+CONCENTRATION = 0.5
+#: Cosine with a topic's centroid needed to join the topic.
+SIMILARITY = 0.4
+
+
+@dataclass(frozen=True)
+class Match:
+    """An article the engine found for a question, and its score."""
+
+    id: str
+    title: str
+    score: float
+
+
+SearchFn = Callable[[str], Sequence[Match]]
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class GapSettings:
+    """The knobs of :func:`find_gaps`; the defaults are the calibrated ones."""
+
+    confident: float = CONFIDENT
+    weak: float = WEAK
+    concentration: float = CONCENTRATION
+    similarity: float = SIMILARITY
+    half_life_days: float = 14.0
+    fold_typos: bool = True
+
+
+@dataclass(frozen=True)
+class GapQuestion:
+    """One distinct question of a gap: its most frequent wording and how often it was asked."""
+
+    text: str
+    count: int
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One topic the knowledge base does not answer (or answers under other words)."""
+
+    rank: int
+    label: str  # the most representative question
+    kind: str  # "new-article" or "add-alias"
+    size: int  # questions in the period, repeats counted
+    weight: float  # size weighted towards recent questions: the ranking key
+    top_terms: tuple[str, ...]
+    sources: dict[str, int]
+    first_seen: datetime | None
+    last_seen: datetime | None
+    previous: int | None  # questions of the baseline period in this topic (None: no baseline)
+    nearest: Match | None  # the article most of its questions found, with their mean score
+    questions: tuple[GapQuestion, ...]
+
+    @property
+    def trend(self) -> float | None:
+        """Relative change against the baseline period (``None``: no baseline, or new)."""
+        if not self.previous:
+            return None
+        return (self.size - self.previous) / self.previous
+
+
+@dataclass(frozen=True)
+class GapReport:
+    """What :func:`find_gaps` found."""
+
+    generated_at: datetime
+    since: datetime | None
+    totals: dict[str, int]
+    gaps: tuple[Gap, ...]
+
+    def new_articles(self) -> list[Gap]:
+        """The gaps that need a new article, best first."""
+        return [g for g in self.gaps if g.kind == "new-article"]
+
+    def near_misses(self) -> list[Gap]:
+        """The gaps an alias or a better title would fix, best first."""
+        return [g for g in self.gaps if g.kind == "add-alias"]
+
+
+@lru_cache(maxsize=200_000)
+def question_units(text: str) -> tuple[tuple[str, str], ...]:
+    """``(surface word, lemma)`` pairs of a question, stop words out, each pair once.
+
+    ``question_units("Не приходит SMS")`` is ``(("не", "не"), ("приходит", "приходить"),
+    ("sms", "sms"))``.
+    """
+    pairs = [(surface, term) for _, surface, term in surfaces_and_terms(without_placeholders(text)) if term]
+    return tuple(dict.fromkeys(pairs))
+
+
+@dataclass
+class _Distinct:
+    units: tuple[tuple[str, str], ...]
+    wordings: Counter[str] = field(default_factory=Counter)
+    count: int = 0
+    previous: int = 0
+    weight: float = 0.0
+    sources: Counter[str] = field(default_factory=Counter)
+    first: datetime | None = None
+    last: datetime | None = None
+
+    @property
+    def terms(self) -> tuple[str, ...]:
+        return tuple(sorted({t for _, t in self.units}))
+
+    def wording(self) -> str:
+        return min(self.wordings, key=lambda w: (-self.wordings[w], len(w), w))
+
+    def merge(self, other: _Distinct) -> None:
+        self.wordings.update(other.wordings)
+        self.count += other.count
+        self.previous += other.previous
+        self.weight += other.weight
+        self.sources.update(other.sources)
+        self.first = _min(self.first, other.first)
+        self.last = _max(self.last, other.last)
+
+
+def _min(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def _max(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None else a if b is None else max(a, b)
+
+
+class QuestionSet:
+    """Questions as they arrive, grouped by their lemmas (see the module docstring).
+
+    ``since`` starts the period; questions before it are the baseline for trends. Undated
+    questions belong to the period and count fully. Memory grows with the distinct questions
+    and their wordings, not with the number added.
+    """
+
+    def __init__(self, *, now: datetime, since: datetime | None = None, half_life_days: float = 14.0) -> None:
+        self.now = now
+        self.since = since
+        self.half_life_days = half_life_days
+        self.distinct: dict[tuple[str, ...], _Distinct] = {}
+        self.added = 0
+        self.without_words = 0
+
+    def add(self, text: str, *, source: str, at: datetime | None = None, count: int = 1,
+            first: datetime | None = None) -> bool:
+        """Add ``count`` askings of ``text`` (already cleaned and masked) from ``source``, the
+        last at ``at`` and the first at ``first`` (default ``at``); ``False`` when it has no words."""
+        if source not in SOURCES:
+            raise ValueError(f"source: expected one of {', '.join(SOURCES)}, got {source!r}")
+        units = question_units(text)
+        if not units:
+            self.without_words += count
+            return False
+        key = tuple(sorted({t for _, t in units}))
+        entry = self.distinct.get(key)
+        if entry is None:
+            entry = self.distinct[key] = _Distinct(units)
+        if self.since is not None and at is not None and at < self.since:
+            entry.previous += count
+            return True
+        self.added += count
+        entry.count += count
+        entry.wordings[text] += count
+        entry.sources[source] += count
+        entry.weight += count * self._recency(at)
+        entry.first = _min(entry.first, first or at)
+        entry.last = _max(entry.last, at)
+        return True
+
+    def _recency(self, at: datetime | None) -> float:
+        if at is None:
+            return 1.0
+        age_days = max((self.now - at).total_seconds() / 86400, 0.0)
+        return 0.5 ** (age_days / self.half_life_days)
+
+    def folded(self, *, fold: bool = True) -> list[_Distinct]:
+        """The distinct questions after typo folding, in a fixed order (by their lemmas)."""
+        frequencies: Counter[str] = Counter()
+        for entry in self.distinct.values():
+            for surface, _ in entry.units:
+                frequencies[surface] += entry.count + entry.previous
+        fixes = fold_typos(frequencies) if fold else {}
+        merged: dict[tuple[str, ...], _Distinct] = {}
+        for key in sorted(self.distinct):
+            entry = self.distinct[key]
+            if any(surface in fixes for surface, _ in entry.units):
+                units = tuple(dict.fromkeys(
+                    (fixes[surface], _lemma_of(fixes[surface])) if surface in fixes else (surface, term)
+                    for surface, term in entry.units
+                ))
+                key = tuple(sorted({t for _, t in units}))
+                entry = _Distinct(units, entry.wordings, entry.count, entry.previous, entry.weight,
+                                  entry.sources, entry.first, entry.last)
+            if key in merged:
+                merged[key].merge(entry)
+            else:
+                merged[key] = _Distinct(entry.units, Counter(entry.wordings), entry.count, entry.previous,
+                                        entry.weight, Counter(entry.sources), entry.first, entry.last)
+        return [merged[k] for k in sorted(merged)]
+
+
+def _lemma_of(surface: str) -> str:
+    units = question_units(surface)
+    return units[0][1] if units else surface
+
+
+def find_gaps(questions: QuestionSet, search: SearchFn, *, settings: GapSettings = GapSettings(),
+              progress: Progress | None = None) -> GapReport:
+    """Classify, cluster and rank ``questions`` (see the module docstring)."""
+    distinct = questions.folded(fold=settings.fold_typos)
+    current = [d for d in distinct if d.count]
+    baseline = [d for d in distinct if not d.count and d.previous]
+    tops: list[Match | None] = []
+    for i, d in enumerate(current):
+        if progress and i % 500 == 0:
+            progress("search", i, len(current))
+        hits = search(d.wording())
+        tops.append(hits[0] if hits else None)
+    if progress:
+        progress("search", len(current), len(current))
+    pending = [i for i, top in enumerate(tops) if top is None or top.score < settings.confident]
+    answered = sum(d.count for d in current) - sum(current[i].count for i in pending)
+    clustering = cluster([(current[i].terms, current[i].count) for i in pending], threshold=settings.similarity)
+    topics: dict[int, list[int]] = {}
+    similarity: dict[int, float] = {}
+    for position, label in enumerate(clustering.labels):
+        topics.setdefault(label, []).append(pending[position])
+        similarity[pending[position]] = clustering.similarity[position]
+    previous = _baseline(topics, pending, current, baseline, clustering, settings, questions.since is not None)
+    gaps = [
+        _gap([current[i] for i in members], [tops[i] for i in members], [similarity[i] for i in members],
+             clustering.centroids[label], previous.get(label), settings)
+        for label, members in topics.items()
+    ]
+    gaps.sort(key=lambda g: (-g.weight, -g.size, g.label))
+    gaps = [_ranked(g, rank) for rank, g in enumerate(gaps, 1)]
+    near = sum(g.size for g in gaps if g.kind == "add-alias")
+    totals = {
+        "questions": questions.added, "distinct": len(current), "answered": answered, "near_miss": near,
+        "unanswered": sum(g.size for g in gaps) - near, "without_words": questions.without_words,
+    }
+    return GapReport(generated_at=questions.now, since=questions.since, totals=totals, gaps=tuple(gaps))
+
+
+def _baseline(topics: dict[int, list[int]], pending: list[int], current: list[_Distinct], baseline: list[_Distinct],
+              clustering: Clustering, settings: GapSettings, has_period: bool) -> dict[int, int]:
+    """Questions of the baseline period per topic: the members' own, plus baseline-only
+    questions that would have joined the topic."""
+    if not has_period:
+        return {}
+    previous = {label: sum(current[i].previous for i in members) for label, members in topics.items()}
+    for d in baseline:
+        label = assign(clustering, d.terms, threshold=settings.similarity)
+        if label is not None:
+            previous[label] += d.previous
+    return previous
+
+
+def _gap(entries: list[_Distinct], tops: list[Match | None], sims: list[float], centroid: dict[str, float],
+         previous: int | None, settings: GapSettings) -> Gap:
+    size = sum(d.count for d in entries)
+    votes: Counter[str] = Counter()
+    scores: dict[str, float] = {}
+    titles: dict[str, str] = {}
+    for d, top in zip(entries, tops, strict=True):
+        if top is not None:
+            votes[top.id] += d.count
+            scores[top.id] = scores.get(top.id, 0.0) + top.score * d.count
+            titles[top.id] = top.title
+    nearest = None
+    kind = "new-article"
+    if votes:
+        best = min(votes, key=lambda a: (-votes[a], a))
+        mean = scores[best] / votes[best]
+        nearest = Match(best, titles[best], round(mean, 3))
+        if votes[best] >= settings.concentration * size and mean >= settings.weak:
+            kind = "add-alias"
+    representative = max(zip(sims, entries, strict=True),
+                         key=lambda m: (m[0] * (1 + math.log(m[1].count)), m[1].count, m[1].wording()))[1]
+    surfaces: dict[str, Counter[str]] = {}
+    for d in entries:
+        for surface, term in d.units:
+            surfaces.setdefault(term, Counter())[surface] += d.count
+    terms = sorted(centroid, key=lambda t: (-centroid[t], t))[:5]
+    top_terms = tuple(min(surfaces[t], key=lambda s: (-surfaces[t][s], s)) if t in surfaces else t for t in terms)
+    sources: Counter[str] = Counter()
+    for d in entries:
+        sources.update(d.sources)
+    listed = sorted((GapQuestion(d.wording(), d.count) for d in entries), key=lambda q: (-q.count, q.text))
+    return Gap(
+        rank=0, label=representative.wording(), kind=kind, size=size,
+        weight=round(sum(d.weight for d in entries), 6), top_terms=top_terms,
+        sources={s: sources.get(s, 0) for s in SOURCES},
+        first_seen=min((d.first for d in entries if d.first), default=None),
+        last_seen=max((d.last for d in entries if d.last), default=None),
+        previous=previous, nearest=nearest, questions=tuple(listed),
+    )
+
+
+def _ranked(gap: Gap, rank: int) -> Gap:
+    return replace(gap, rank=rank)
