@@ -47,12 +47,17 @@ class Timing:
     """Repeated runs of one command, summarised by the median."""
 
     runs_s: list[float] = field(default_factory=list)
+    cpu_s: list[float] = field(default_factory=list)  # user + system time of each run
     peak_rss_mb: float = 0.0
     skipped: str = ""
 
     @property
     def median_s(self) -> float:
         return statistics.median(self.runs_s) if self.runs_s else 0.0
+
+    @property
+    def median_cpu_s(self) -> float:
+        return statistics.median(self.cpu_s) if self.cpu_s else 0.0
 
     def per_article_ms(self, articles: int) -> float:
         return 1000 * self.median_s / articles if self.runs_s else 0.0
@@ -71,7 +76,8 @@ class SizeResult:
     def to_json(self) -> dict:
         def one(t: Timing) -> dict:
             data = asdict(t)
-            data.update(median_s=round(t.median_s, 3), ms_per_article=round(t.per_article_ms(self.articles), 2))
+            data.update(median_s=round(t.median_s, 3), median_cpu_s=round(t.median_cpu_s, 3),
+                        ms_per_article=round(t.per_article_ms(self.articles), 2))
             return data
         return {"size": self.size, "articles": self.articles, "kb_build": one(self.kb_build),
                 "kb_check": one(self.kb_check), "plain_mkdocs": one(self.plain_mkdocs)}
@@ -135,8 +141,10 @@ def measure(name: str, cmd: list[str], *, repeat: int, logs: Path, env: dict[str
             raise SystemExit(f"build_bench: {' '.join(cmd)} failed (exit {run.returncode}):\n"
                              f"{tail(run.log)}")
         timing.runs_s.append(round(run.seconds, 3))
+        timing.cpu_s.append(round(run.cpu_seconds, 3))
         timing.peak_rss_mb = round(max(timing.peak_rss_mb, run.peak_rss_mb), 1)
-        say(f"  {name} run {i}/{repeat}: {run.seconds:.2f} s, peak RSS {run.peak_rss_mb:.0f} MB")
+        say(f"  {name} run {i}/{repeat}: {run.seconds:.2f} s (CPU {run.cpu_seconds:.2f} s), "
+            f"peak RSS {run.peak_rss_mb:.0f} MB")
     return timing
 
 
@@ -210,15 +218,16 @@ def targets(results: list[SizeResult]) -> dict:
 def table(results: list[SizeResult]) -> str:
     """The figures as a fixed-width text table."""
     head = (f"{'size':>7} {'articles':>8} | {'tool':<12} {'median s':>9} {'ms/article':>10} "
-            f"{'peak RSS MB':>11} {'runs':>4}")
+            f"{'CPU s':>7} {'peak RSS MB':>11} {'runs':>4}")
     lines = [head, "-" * len(head)]
     for r in results:
         for tool, t in (("kb build", r.kb_build), ("plain mkdocs", r.plain_mkdocs), ("kb check", r.kb_check)):
             if t.skipped:
-                lines.append(f"{r.size:>7} {r.articles:>8} | {tool:<12} {'skipped':>9}  ({t.skipped})")
+                lines.append(f"{r.size:>7} {r.articles:>8} | {tool:<12} {'skipped':>9}  (--skip-plain-above)")
                 continue
             lines.append(f"{r.size:>7} {r.articles:>8} | {tool:<12} {t.median_s:>9.2f} "
-                         f"{t.per_article_ms(r.articles):>10.1f} {t.peak_rss_mb:>11.0f} {len(t.runs_s):>4}")
+                         f"{t.per_article_ms(r.articles):>10.1f} {t.median_cpu_s:>7.2f} {t.peak_rss_mb:>11.0f} "
+                         f"{len(t.runs_s):>4}")
         if r.kb_build.runs_s and r.plain_mkdocs.runs_s:
             speedup = f"{r.plain_mkdocs.median_s / r.kb_build.median_s:.1f}x"
             lines.append(f"{'':>7} {'':>8} | {'kb speed-up':<12} {speedup:>9}")

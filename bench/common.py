@@ -6,7 +6,8 @@ the same ``n`` and ``seed`` always give the same text, apart from ``updated:`` d
 relative to today so that ``kb check`` never calls them stale.
 
 :func:`run_measured` runs one command and returns its wall time and the peak RSS of that very
-process (``os.wait4``), not the cumulative maximum that ``RUSAGE_CHILDREN`` gives.
+process (``os.wait4``), not the cumulative maximum that ``RUSAGE_CHILDREN`` gives, and its CPU
+time, which other work on a shared machine disturbs less than the wall time.
 """
 
 from __future__ import annotations
@@ -352,10 +353,11 @@ def generate_kb(project: Path, n: int, *, seed: int = 20260, today: dt.date | No
 
 @dataclass(frozen=True)
 class Run:
-    """One measured process: exit code, wall seconds, peak resident memory in MB."""
+    """One measured process: exit code, wall and CPU (user + system) seconds, peak RSS in MB."""
 
     returncode: int
     seconds: float
+    cpu_seconds: float
     peak_rss_mb: float
     log: Path
 
@@ -369,7 +371,8 @@ def run_measured(cmd: list[str], *, log: Path, env: dict[str, str] | None = None
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait() a reaped child
-    return Run(proc.returncode, seconds, usage.ru_maxrss / 1024, log)  # Linux: ru_maxrss is in KB
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(proc.returncode, seconds, cpu, usage.ru_maxrss / 1024, log)  # Linux: ru_maxrss is in KB
 
 
 def tail(path: Path, lines: int = 15) -> str:

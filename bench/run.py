@@ -16,7 +16,8 @@ import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-SCRIPTS = ("build_bench.py", "search_bench.py", "service_bench.py", "gaps_bench.py")  # in this order; missing ones are skipped
+# In this order; missing ones are skipped.
+SCRIPTS = ("build_bench.py", "search_bench.py", "service_bench.py", "gaps_bench.py")
 
 
 def takes_quick(script: Path) -> bool:
