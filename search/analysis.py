@@ -125,6 +125,16 @@ def lemma(word: str) -> str:
     return word
 
 
+@lru_cache(maxsize=100_000)
+def is_dictionary_word(word: str) -> bool:
+    """Is ``word`` a Russian word pymorphy3's dictionary knows (in any form)?
+
+    Query analysis leaves such words alone even when no article uses them: "ремонтировали" is
+    not a typo of anything.
+    """
+    return script_of(word) == "cyr" and word.isalpha() and _morph().word_is_known(word)
+
+
 class KbTokenizer(Tokenizer):
     """Words, numbers and compounds ("SIM-карта", "Wi-Fi", "1.5") with character offsets."""
 

@@ -45,6 +45,8 @@ from search.snippets import make_snippet
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
 RECHECK_SECONDS = 1.0
+#: Hits scoring below this share of the best hit are left out.
+MIN_RELATIVE_SCORE = 0.3
 
 
 @dataclass(frozen=True)
@@ -170,6 +172,9 @@ class Engine:
             for s in scored.top(max(limit, CANDIDATES))
         ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
+        if ranked:  # a long paste narrows to what matches it well; it does not flood
+            floor = MIN_RELATIVE_SCORE * ranked[0].score
+            ranked = [c for c in ranked if c.score >= floor]
         terms = analyzed.terms
         hits = [
             Hit(

@@ -26,6 +26,7 @@ from search.analysis import (
     STOP_WORDS,
     analyzer,
     could_be_wrong_layout,
+    is_dictionary_word,
     lemma,
     max_typo_distance,
     normalize,
@@ -38,6 +39,7 @@ from search.analysis import (
 MAX_QUERY_CHARS = 2000
 MAX_SLOTS = 32
 SYNONYM_WEIGHT = 0.9
+TRUST_DICTIONARY = True
 
 _SURFACE = surface_analyzer()
 _LEMMAS = analyzer()
@@ -242,6 +244,8 @@ def _fix_word(word: str, vocabulary: Vocabulary) -> str:
         return word
     if any(c.isdigit() for c in word):
         return word  # codes and numbers are never "corrected"
+    if TRUST_DICTIONARY and is_dictionary_word(word):
+        return word
     if script_of(word) == "mixed":
         retyped = _LATIN_RUN.sub(lambda m: to_russian_layout(m.group()), word)
         if vocabulary.knows_word(retyped) or vocabulary.knows_term(lemma(retyped)):
