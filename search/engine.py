@@ -45,8 +45,10 @@ from search.snippets import make_snippet
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
 RECHECK_SECONDS = 1.0
-#: Hits scoring below this share of the best hit are left out.
+#: For queries of at least LONG_QUERY_WORDS words, hits scoring below MIN_RELATIVE_SCORE of
+#: the best hit are left out (short queries keep every match: it may be all there is).
 MIN_RELATIVE_SCORE = 0.3
+LONG_QUERY_WORDS = 5
 
 
 @dataclass(frozen=True)
@@ -172,7 +174,8 @@ class Engine:
             for s in scored.top(max(limit, CANDIDATES))
         ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
-        if ranked:  # a long paste narrows to what matches it well; it does not flood
+        if ranked and len(analyzed.slots) >= LONG_QUERY_WORDS:
+            # a pasted sentence narrows to what matches it well; it does not flood
             floor = MIN_RELATIVE_SCORE * ranked[0].score
             ranked = [c for c in ranked if c.score >= floor]
         terms = analyzed.terms
