@@ -54,9 +54,7 @@ def banking77(shots: int = 10) -> tuple[Manifest, list[Query]]:
     for intent, texts in by_intent.items():
         title = intent.replace("_", " ").capitalize()
         articles.append(
-            ArticleRecord(
-                id=intent, url=f"{intent}/", title=title, aliases=tuple(texts[:shots]), lang="en"
-            )
+            ArticleRecord(id=intent, url=f"{intent}/", title=title, aliases=tuple(texts[:shots]), lang="en")
         )
         queries += [Query(t, frozenset([intent])) for t in texts[shots:]]
     return Manifest(articles=tuple(articles)), queries
