@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -40,6 +40,7 @@ from functools import lru_cache
 from search.analysis import surfaces_and_terms
 from search.gaps_cluster import Clustering, assign, cluster
 from search.gaps_mask import without_placeholders
+from search.gaps_near import Profiles, idf_of, unit
 from search.gaps_typos import fold_typos
 
 SOURCES = ("search", "tickets", "feedback")
@@ -49,13 +50,14 @@ SOURCES = ("search", "tickets", "feedback")
 #: score at which 90 % of the questions scoring at least that much got their own intent
 #: (questions of left-out intents counting as wrong). See bench/README.md.
 CONFIDENT = 1.3
-#: A near-miss topic's mean score for its common article must reach this (below it, the
-#: article is only a word-level coincidence).
-WEAK = 0.8
-#: The share of a topic's questions (by count) that must agree on one article for a near miss.
-CONCENTRATION = 0.5
+#: A weakly matched question is a near miss of a hit when its cosine with the hit's profile
+#: (title, aliases, confidently answered questions) reaches this.
+NEAR = 0.35
+#: A topic of weakly matched questions is a near miss when its centroid's cosine with one of its
+#: questions' hits' profile reaches this (a topic is a steadier sample than one short question).
+NEAR_TOPIC = 0.4
 #: Cosine with a topic's centroid needed to join the topic.
-SIMILARITY = 0.4
+SIMILARITY = 0.5
 
 
 @dataclass(frozen=True)
@@ -76,11 +78,11 @@ class GapSettings:
     """The knobs of :func:`find_gaps`; the defaults are the calibrated ones."""
 
     confident: float = CONFIDENT
-    weak: float = WEAK
-    concentration: float = CONCENTRATION
     similarity: float = SIMILARITY
     half_life_days: float = 14.0
     fold_typos: bool = True
+    near: float = NEAR
+    near_topic: float = NEAR_TOPIC
 
 
 @dataclass(frozen=True)
@@ -260,51 +262,109 @@ def _lemma_of(surface: str) -> str:
     return units[0][1] if units else surface
 
 
-def find_gaps(questions: QuestionSet, search: SearchFn, *, settings: GapSettings = GapSettings(),
-              progress: Progress | None = None) -> GapReport:
-    """Classify, cluster and rank ``questions`` (see the module docstring)."""
+def find_gaps(questions: QuestionSet, search: SearchFn, *, articles: Mapping[str, Sequence[str]] | None = None,
+              settings: GapSettings = GapSettings(), progress: Progress | None = None) -> GapReport:
+    """Classify, cluster and rank ``questions`` (see the module docstring).
+
+    ``articles`` maps article ids to the ways they are asked already (title and aliases): the
+    start of each article's profile for near misses (:mod:`search.gaps_near`).
+    """
     distinct = questions.folded(fold=settings.fold_typos)
     current = [d for d in distinct if d.count]
     baseline = [d for d in distinct if not d.count and d.previous]
-    tops: list[Match | None] = []
+    hits = _search_all(current, search, progress)
+    confident = [bool(h) and h[0].score >= settings.confident for h in hits]
+    known = {a: [question_terms(q) for q in qs] for a, qs in sorted((articles or {}).items())}
+    profiles = Profiles(idf_of([*(d.terms for d in current), *(t for ts in known.values() for t in ts)]))
+    for article_id, asked in known.items():
+        for terms in asked:
+            profiles.add(article_id, terms)
+    for d, h, ok in zip(current, hits, confident, strict=True):
+        if ok:
+            profiles.add(h[0].id, d.terms)
+    near: dict[str, list[int]] = {}
+    pending: list[int] = []
     for i, d in enumerate(current):
-        if progress and i % 500 == 0:
-            progress("search", i, len(current))
-        hits = search(d.wording())
-        tops.append(hits[0] if hits else None)
-    if progress:
-        progress("search", len(current), len(current))
-    pending = [i for i, top in enumerate(tops) if top is None or top.score < settings.confident]
-    answered = sum(d.count for d in current) - sum(current[i].count for i in pending)
+        if confident[i]:
+            continue
+        article_id, cos = profiles.nearest(d.terms, [h.id for h in hits[i]])
+        if article_id is not None and cos >= settings.near:
+            near.setdefault(article_id, []).append(i)
+        else:
+            pending.append(i)
     clustering = cluster([(current[i].terms, current[i].count) for i in pending], threshold=settings.similarity)
-    topics: dict[int, list[int]] = {}
-    similarity: dict[int, float] = {}
+    groups: list[tuple[str, list[int], list[float], dict[str, float], int | None]] = []
+    members_of: dict[int, list[int]] = {}
+    sims: dict[int, float] = {}
     for position, label in enumerate(clustering.labels):
-        topics.setdefault(label, []).append(pending[position])
-        similarity[pending[position]] = clustering.similarity[position]
-    previous = _baseline(topics, pending, current, baseline, clustering, settings, questions.since is not None)
+        members_of.setdefault(label, []).append(pending[position])
+        sims[pending[position]] = clustering.similarity[position]
+    previous = _baseline(members_of, current, baseline, clustering, settings, questions.since is not None)
+    for label, members in members_of.items():
+        centroid = clustering.centroids[label]
+        candidates = sorted({h.id for i in members for h in hits[i]})
+        article_id, cos = profiles.nearest_vector(_centroid([current[i].terms for i in members], profiles.idf),
+                                                  candidates)
+        if article_id is not None and cos >= settings.near_topic and len(members) > 1:
+            for i in members:
+                near.setdefault(article_id, []).append(i)
+            continue
+        groups.append(("new-article", members, [sims[i] for i in members], centroid, previous.get(label)))
+    for article_id, members in sorted(near.items()):
+        members.sort()
+        own = [profiles.similarity(current[i].terms, article_id) for i in members]
+        before = sum(current[i].previous for i in members) if questions.since is not None else None
+        groups.append(("add-alias", members, own, _centroid([current[i].terms for i in members], profiles.idf),
+                       before))
     gaps = [
-        _gap([current[i] for i in members], [tops[i] for i in members], [similarity[i] for i in members],
-             clustering.centroids[label], previous.get(label), settings)
-        for label, members in topics.items()
+        _gap(kind, [current[i] for i in members], [hits[i] for i in members], own, centroid, before)
+        for kind, members, own, centroid, before in groups
     ]
     gaps.sort(key=lambda g: (-g.weight, -g.size, g.label))
     gaps = [_ranked(g, rank) for rank, g in enumerate(gaps, 1)]
-    near = sum(g.size for g in gaps if g.kind == "add-alias")
+    near_total = sum(g.size for g in gaps if g.kind == "add-alias")
     totals = {
-        "questions": questions.added, "distinct": len(current), "answered": answered, "near_miss": near,
-        "unanswered": sum(g.size for g in gaps) - near, "without_words": questions.without_words,
+        "questions": questions.added, "distinct": len(current),
+        "answered": sum(d.count for d, ok in zip(current, confident, strict=True) if ok),
+        "near_miss": near_total, "unanswered": sum(g.size for g in gaps) - near_total,
+        "without_words": questions.without_words,
     }
     return GapReport(generated_at=questions.now, since=questions.since, totals=totals, gaps=tuple(gaps))
 
 
-def _baseline(topics: dict[int, list[int]], pending: list[int], current: list[_Distinct], baseline: list[_Distinct],
+def question_terms(text: str) -> tuple[str, ...]:
+    """The sorted distinct lemmas of a question: what makes two questions the same one."""
+    return tuple(sorted({t for _, t in question_units(text)}))
+
+
+def _search_all(current: list[_Distinct], search: SearchFn, progress: Progress | None) -> list[list[Match]]:
+    """The engine's hits for each distinct question (its most frequent wording), once each."""
+    out: list[list[Match]] = []
+    for i, d in enumerate(current):
+        if progress and i % 500 == 0:
+            progress("search", i, len(current))
+        out.append(list(search(d.wording())))
+    if progress:
+        progress("search", len(current), len(current))
+    return out
+
+
+def _centroid(term_sets: list[tuple[str, ...]], idf: dict[str, float]) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for terms in term_sets:
+        for t, w in unit(terms, idf).items():
+            total[t] = total.get(t, 0.0) + w
+    norm = math.sqrt(sum(w * w for w in total.values())) or 1.0
+    return {t: w / norm for t, w in total.items()}
+
+
+def _baseline(members_of: dict[int, list[int]], current: list[_Distinct], baseline: list[_Distinct],
               clustering: Clustering, settings: GapSettings, has_period: bool) -> dict[int, int]:
     """Questions of the baseline period per topic: the members' own, plus baseline-only
     questions that would have joined the topic."""
     if not has_period:
         return {}
-    previous = {label: sum(current[i].previous for i in members) for label, members in topics.items()}
+    previous = {label: sum(current[i].previous for i in members) for label, members in members_of.items()}
     for d in baseline:
         label = assign(clustering, d.terms, threshold=settings.similarity)
         if label is not None:
@@ -312,25 +372,26 @@ def _baseline(topics: dict[int, list[int]], pending: list[int], current: list[_D
     return previous
 
 
-def _gap(entries: list[_Distinct], tops: list[Match | None], sims: list[float], centroid: dict[str, float],
-         previous: int | None, settings: GapSettings) -> Gap:
+def _gap(kind: str, entries: list[_Distinct], hits: list[list[Match]], sims: list[float],
+         centroid: dict[str, float], previous: int | None) -> Gap:
+    """One gap from its distinct questions. Its nearest article: the one most of its questions
+    found first (for a near miss: the article whose profile they matched), with their mean score."""
     size = sum(d.count for d in entries)
     votes: Counter[str] = Counter()
     scores: dict[str, float] = {}
     titles: dict[str, str] = {}
-    for d, top in zip(entries, tops, strict=True):
+    article = _profile_article(kind, hits)
+    for d, found in zip(entries, hits, strict=True):
+        top = next((h for h in found if h.id == article), None) if article else (found[0] if found else None)
         if top is not None:
             votes[top.id] += d.count
             scores[top.id] = scores.get(top.id, 0.0) + top.score * d.count
             titles[top.id] = top.title
     nearest = None
-    kind = "new-article"
     if votes:
         best = min(votes, key=lambda a: (-votes[a], a))
         mean = scores[best] / votes[best]
         nearest = Match(best, titles[best], round(mean, 3))
-        if votes[best] >= settings.concentration * size and mean >= settings.weak:
-            kind = "add-alias"
     representative = max(zip(sims, entries, strict=True),
                          key=lambda m: (m[0] * (1 + math.log(m[1].count)), m[1].count, m[1].wording()))[1]
     surfaces: dict[str, Counter[str]] = {}
@@ -351,6 +412,14 @@ def _gap(entries: list[_Distinct], tops: list[Match | None], sims: list[float], 
         last_seen=max((d.last for d in entries if d.last), default=None),
         previous=previous, nearest=nearest, questions=tuple(listed),
     )
+
+
+def _profile_article(kind: str, hits: list[list[Match]]) -> str | None:
+    """The article a near-miss group was built around: the one hit that all its questions share."""
+    if kind != "add-alias":
+        return None
+    shared = set.intersection(*({h.id for h in found} for found in hits))
+    return min(shared) if shared else None
 
 
 def _ranked(gap: Gap, rank: int) -> Gap:

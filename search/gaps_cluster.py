@@ -42,8 +42,14 @@ class Clustering:
     index: dict[str, list[int]] | None = field(default=None, repr=False)
 
 
-def vectors(items: Sequence[tuple[Sequence[str], int]]) -> tuple[list[Vector], dict[str, float]]:
-    """IDF-weighted, length-normalised binary vectors of the items' terms, and the IDF."""
+def vectors(items: Sequence[tuple[Sequence[str], int]], features: Sequence[Vector] | None = None,
+            feature_weight: float = 0.0) -> tuple[list[Vector], dict[str, float]]:
+    """IDF-weighted, length-normalised binary vectors of the items' terms, and the IDF.
+
+    With ``features`` (one extra sparse vector per item, e.g. the articles the engine found),
+    each vector is the terms' part scaled by ``sqrt(1 - feature_weight)`` beside the features'
+    part scaled by ``sqrt(feature_weight)``, so that a cosine is the weighted mean of the two.
+    """
     df: dict[str, int] = {}
     for terms, _ in items:
         for t in set(terms):
@@ -55,6 +61,16 @@ def vectors(items: Sequence[tuple[Sequence[str], int]]) -> tuple[list[Vector], d
         v = {t: idf[t] for t in set(terms)}
         norm = math.sqrt(sum(w * w for w in v.values())) or 1.0
         out.append({t: w / norm for t, w in v.items()})
+    if features is not None and feature_weight > 0:
+        for v, extra in zip(out, features, strict=True):
+            norm = math.sqrt(sum(w * w for w in extra.values()))
+            if not norm:
+                continue
+            own = math.sqrt(1 - feature_weight)
+            for t in v:
+                v[t] *= own
+            scale = math.sqrt(feature_weight) / norm
+            v.update({t: w * scale for t, w in extra.items()})
     return out, idf
 
 
@@ -117,9 +133,9 @@ def _weight(count: int) -> float:
 
 
 def cluster(items: Sequence[tuple[Sequence[str], int]], *, threshold: float = 0.4, rounds: int = 3,
-            probe: int = 3) -> Clustering:
+            probe: int = 3, features: Sequence[Vector] | None = None, feature_weight: float = 0.0) -> Clustering:
     """Topics among ``items`` (``(terms, count)`` per distinct question); see the module doc."""
-    vecs, idf = vectors(items)
+    vecs, idf = vectors(items, features, feature_weight)
     counts = [c for _, c in items]
     order = sorted(range(len(items)), key=lambda i: (-counts[i], sorted(items[i][0])))
     cents = _Centroids()
