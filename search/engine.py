@@ -4,13 +4,13 @@
 >>> engine.search("pfzdrf dbcbn").corrected
 'заявка висит'
 
-Ranking has two stages. Whoosh finds candidates with BM25F over the article fields (one query
-slot per customer word, the best alternative of a slot counting: the word, its synonyms, its
-compound parts). The top candidates are then re-ranked in plain Python by
-:mod:`search.rerank`: how much of the query (weighted by rarity) an article covers, and how
-close the query is to one of the article's own questions (its title and aliases).
+Ranking has two stages. :mod:`search.scoring` scores every article that matches a query word
+with BM25F over the index's postings (one slot per customer word; a slot counts its best
+alternative: the word, its synonyms, its compound's parts, or, for less, its derivational
+root). The best 50 are then re-ranked by :mod:`search.rerank`: how close the query is to one of
+the article's own questions (title and aliases, "nearest question") and to one of its headings.
 
-One :class:`Engine` serves many threads: each thread gets its own Whoosh searcher, and a new
+One :class:`Engine` serves many threads: each thread gets its own Whoosh reader, and a new
 index switched in by ``kb build`` is noticed by a cheap ``readlink`` at most once a second.
 """
 
@@ -45,6 +45,7 @@ from search.snippets import make_snippet
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
 RECHECK_SECONDS = 1.0
+CLOSE_AFTER_SECONDS = 30.0
 #: For queries of at least LONG_QUERY_WORDS words, hits scoring below MIN_RELATIVE_SCORE of
 #: the best hit are left out (short queries keep every match: it may be all there is).
 MIN_RELATIVE_SCORE = 0.3
@@ -118,15 +119,26 @@ class _Generation:
             self.fields = [FieldStats(reader, f, weight=FIELD_WEIGHTS[f], b=FIELD_B[f]) for f in TEXT_FIELDS]
             self.roots = FieldStats(reader, ROOTS_FIELD, weight=ROOTS_WEIGHT, b=FIELD_B["head"])
         self.local = threading.local()
+        self._readers: list[IndexReader] = []
+        self._lock = threading.Lock()
 
     def reader(self) -> tuple[IndexReader, _Vocabulary]:
         """This thread's readers (Whoosh readers are not safe to share between threads)."""
         state = getattr(self.local, "state", None)
         if state is None:
             reader = self.index.reader()
+            with self._lock:
+                self._readers.append(reader)
             state = (reader, _Vocabulary(reader))
             self.local.state = state
         return state
+
+    def close(self) -> None:
+        """Close every thread's reader (their files stay open, and on disk, until then)."""
+        with self._lock:
+            readers, self._readers = self._readers, []
+        for reader in readers:
+            reader.close()
 
 
 class Engine:
@@ -203,10 +215,14 @@ class Engine:
             link = self._read_link()
             if link != self._link:
                 try:
-                    self._generation = _Generation(resolve_index(self.index_dir))
+                    old, self._generation = self._generation, _Generation(resolve_index(self.index_dir))
                     self._link = link
                 except Exception:  # noqa: BLE001 - a half-switched index: keep serving the old one
-                    pass
+                    return self._generation
+                # searches that already hold the old readers finish well within the grace time
+                timer = threading.Timer(CLOSE_AFTER_SECONDS, old.close)
+                timer.daemon = True
+                timer.start()
         return self._generation
 
     def _read_link(self) -> str:

@@ -182,6 +182,7 @@ def test_the_engine_notices_a_rebuilt_index(tmp_path, monkeypatch):
     import search.engine as engine_module
 
     monkeypatch.setattr(engine_module, "RECHECK_SECONDS", 0.0)
+    monkeypatch.setattr(engine_module, "CLOSE_AFTER_SECONDS", 0.0)
     index_dir = build_sample(tmp_path)
     engine = Engine.open(index_dir)
     assert first(engine, "пылесос") is None
@@ -189,6 +190,10 @@ def test_the_engine_notices_a_rebuilt_index(tmp_path, monkeypatch):
     build_index(Manifest(articles=(*ARTICLES, vacuum)), index_dir)
     assert first(engine, "пылесос") == "vacuum"
     assert engine.articles == len(ARTICLES) + 1
+    build_index(Manifest(articles=ARTICLES), index_dir)  # and back; old readers get closed
+    time.sleep(0.1)
+    assert first(engine, "пылесос") is None
+    assert first(engine, "симка") == "activate-sim"
 
 
 def test_concurrent_searches_agree(tmp_path):
