@@ -190,7 +190,7 @@ def test_the_engine_notices_a_rebuilt_index(tmp_path, monkeypatch):
     build_index(Manifest(articles=(*ARTICLES, vacuum)), index_dir)
     assert first(engine, "пылесос") == "vacuum"
     assert engine.articles == len(ARTICLES) + 1
-    build_index(Manifest(articles=ARTICLES), index_dir)  # and back; old readers get closed
+    build_index(sample_manifest(), index_dir)  # and back; old readers get closed
     time.sleep(0.1)
     assert first(engine, "пылесос") is None
     assert first(engine, "симка") == "activate-sim"
