@@ -151,6 +151,7 @@ class Article:
     status: str = "published"
     order: int = 1000
     featured: bool = False
+    gap: dict | None = field(default=None, compare=False, hash=False)  # evidence of a gap draft
     lines: dict[str, int] = field(default_factory=dict, compare=False, hash=False)
 
     @property

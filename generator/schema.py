@@ -64,6 +64,9 @@ ARTICLE_FIELDS: tuple[Field, ...] = (
     Field("featured", "bool", False, False, "Show among popular articles on the home page.", ""),
     Field("redirect_from", "path_list", False, (),
           "Old URL paths (e.g. `faq/old-page/`) that should redirect here.", ""),
+    Field("gap", "gap", False, None,
+          "Written by `kb gaps --drafts`: the evidence for a draft (`size`, `sources`, `period`, "
+          "`questions`); keep it or delete it when publishing.", ""),
 )
 
 SECTION_FIELDS: tuple[Field, ...] = (
@@ -77,7 +80,7 @@ KIND_NAMES = {
     "id": "id", "text": "text", "text_list": "list of text", "id_list": "list of ids",
     "date": "date", "status": "one of " + ", ".join(STATUSES), "int": "integer",
     "bool": "true/false", "videos": "list of videos", "path_list": "list of URL paths",
-    "icon": "icon name",
+    "icon": "icon name", "gap": "mapping",
 }
 
 
@@ -223,10 +226,28 @@ def _videos(value: Any) -> tuple[Any, str, str]:
     return [({"url": v} if isinstance(v, str) else v) for v in value], "", ""
 
 
+_GAP_KEYS = {"size": int, "rank": int, "sources": dict, "period": dict, "questions": list, "terms": list,
+             "nearest": dict, "generated": str}
+
+
+def _gap(value: Any) -> tuple[Any, str, str]:
+    # The evidence block of a gap draft: checked lightly, since writers may trim it.
+    if not isinstance(value, dict):
+        return None, f"expected a mapping (key: value pairs), found {_describe(value)}", (
+            "this block is written by `kb gaps --drafts`; remove it if unsure")
+    for key, item in value.items():
+        expected = _GAP_KEYS.get(str(key))
+        if expected is None:
+            return None, f"unknown key {key!r} in gap", "known keys: " + ", ".join(_GAP_KEYS)
+        if not isinstance(item, expected) or isinstance(item, bool):
+            return None, f"gap.{key}: expected {expected.__name__}, found {_describe(item)}", ""
+    return dict(value), "", ""
+
+
 CHECKS: dict[str, Check] = {
     "id": _id, "text": _text, "text_list": _text_list, "id_list": _id_list, "date": _date,
     "status": _status, "int": _int, "bool": _bool, "videos": _videos, "path_list": _path_list,
-    "icon": _icon,
+    "icon": _icon, "gap": _gap,
 }
 
 
