@@ -297,6 +297,69 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     click.echo(f"kb: exported {count:,} event(s)", err=True)
 
 
+@main.command(context_settings=CONTEXT)
+@click.option("--questions", "questions_files", multiple=True, metavar="FILE",
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A helpdesk export (CSV or JSON Lines); repeatable.")
+@click.option("--text-column", metavar="NAME", help="The column with the question text (default: guessed).")
+@click.option("--events", "use_events", is_flag=True,
+              help="Include the event log (default when no --questions is given).")
+@click.option("--since", type=click.IntRange(min=1), metavar="DAYS",
+              help="Only the last DAYS days; the DAYS before them are the baseline for trends.")
+@click.option("--out", "out_dir", default="reports", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for gaps.html|md|json|csv (relative to the project).")
+@click.option("--format", "formats", default="html,md,json,csv", show_default=True, metavar="LIST",
+              help="Comma-separated: html, md, json, csv.")
+@click.option("--drafts", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also write the top N new-article gaps as drafts in kb/_drafts/.")
+@click.option("--now", "now_text", hidden=True, help="The report's time stamp (ISO 8601; for tests).")
+@project_option
+@content_errors
+def gaps(questions_files: tuple[Path, ...], text_column: str | None, use_events: bool, since: int | None,
+         out_dir: Path, formats: str, drafts: int, now_text: str | None, project: Path) -> None:
+    """The search-gap report: what customers asked that the help center does not answer.
+
+    Joins failed and unclicked searches, "not helpful" votes and helpdesk exports, groups the
+    unanswered questions into topics, and ranks them; near misses get the alias to add.
+    Needs a built index (kb build).
+
+    \b
+    Example:
+      kb gaps --questions tickets.csv --events --since 30 --drafts 5
+      kb gaps --format md --out /tmp/gaps && cat /tmp/gaps/gaps.md
+    """
+    import datetime as dt
+
+    from generator.drafts import write_gap_drafts
+    from generator.siteconfig import load_site_config
+    from search.gaps_run import GapsError, GapsRequest, parse_formats, run_report
+
+    try:
+        chosen = parse_formats(formats)
+        now = dt.datetime.fromisoformat(now_text) if now_text else None
+        now = now.replace(tzinfo=now.tzinfo or dt.UTC).astimezone(dt.UTC) if now else None
+    except ValueError as exc:
+        fail(str(exc), code=2)
+    request = GapsRequest(questions_files=questions_files, text_column=text_column, use_events=use_events,
+                          since_days=since, out_dir=out_dir, formats=chosen, now=now,
+                          retention_days=load_site_config(project).retention_days)
+    try:
+        run = run_report(project, request, echo=lambda line: click.echo(line, err=True))
+    except GapsError as exc:
+        fail(str(exc))
+    for path in run.paths:
+        click.echo(path)
+    if drafts:
+        today = (now or dt.datetime.now(dt.UTC)).date()
+        written, skipped = write_gap_drafts(project, run.report.new_articles()[:drafts], today=today,
+                                            since=run.report.since)
+        for label in skipped:
+            click.echo(f"kb: draft skipped: an article titled {label!r} exists already", err=True)
+        for path in written:
+            click.echo(path)
+
+
 @main.command("search", context_settings=CONTEXT)
 @click.argument("query", required=False)
 @click.option("--limit", "-n", default=10, show_default=True, type=click.IntRange(1, 100))

@@ -1,4 +1,5 @@
-"""New articles from a template: ``kb new``. Never overwrites anything.
+"""New articles from a template (``kb new``) and drafts from the gap report
+(``kb gaps --drafts``). Never overwrites anything.
 
 The template is written from the field table (:data:`generator.schema.ARTICLE_FIELDS`), so a
 new field shows up in new articles without touching this module.
@@ -8,12 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from generator.loader import KB_DIR, SECTION_FILE, load
 from generator.published import load_published
 from generator.schema import ARTICLE_FIELDS
 from generator.slugs import is_valid_id, slugify, unique_slug
+
+if TYPE_CHECKING:
+    from search.gaps import Gap
 
 BODY_TEMPLATE = """Начните с короткого прямого ответа на вопрос из заголовка: одно-два предложения.
 
@@ -71,3 +77,102 @@ def new_article(project: Path, title: str, *, section: str, today: dt.date | Non
     with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
         handle.write(article_template(article_id=article_id, title=title, today=today))
     return path
+
+
+# ---- gap drafts (``kb gaps --drafts N``) -----------------------------------------------------
+
+GAP_SAMPLE = 5
+GAP_ALIASES = 5
+GAP_BODY = """<!-- Черновик из отчёта о пробелах: клиенты задавали эти вопросы, а справка не ответила.
+     Ответьте на вопрос из заголовка, уберите этот комментарий, перенесите файл в раздел
+     (kb/<раздел>/) и поставьте status: published. -->
+
+Начните с короткого прямого ответа на вопрос из заголовка: одно-два предложения.
+
+## Что сделать
+
+1. Первый шаг.
+2. Второй шаг.
+
+## Что спрашивали клиенты
+
+{questions}
+
+Ответьте на каждый из этих вопросов в тексте статьи или уберите лишние из `aliases`.
+"""
+
+
+def _yaml_text(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
+    """The text of a draft for one gap (:class:`search.gaps.Gap`): front matter with the
+    evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
+    from search.gaps_mask import mask
+
+    label = mask(gap.label)
+    asked = [mask(q.text) for q in gap.questions]
+    aliases = [q for q in dict.fromkeys(asked) if q != label][:GAP_ALIASES]
+    lines = ["---", f"id: {article_id}", f"title: {_yaml_text(label)}", "status: draft"]
+    if aliases:
+        lines.append("aliases:")
+        lines += [f"  - {_yaml_text(a)}" for a in aliases]
+    lines.append(f"updated: {today.isoformat()}")
+    first = gap.first_seen.date().isoformat() if gap.first_seen else ""
+    last = gap.last_seen.date().isoformat() if gap.last_seen else ""
+    lines += [
+        "gap:",
+        f"  rank: {gap.rank}",
+        f"  size: {gap.size}",
+        "  sources: {" + ", ".join(f"{k}: {v}" for k, v in gap.sources.items()) + "}",
+        "  period: {" + ", ".join(f"{k}: {_yaml_text(v)}" for k, v in (
+            ("since", since.date().isoformat() if since else ""), ("first_seen", first), ("last_seen", last))) + "}",
+        "  terms: [" + ", ".join(_yaml_text(mask(t)) for t in gap.top_terms) + "]",
+    ]
+    if gap.nearest:
+        lines.append(f"  nearest: {{id: {_yaml_text(gap.nearest.id)}, score: {gap.nearest.score}}}")
+    lines.append("  questions:")
+    lines += [f"    - {_yaml_text(f'{q.count}× {mask(q.text)}')}" for q in gap.questions[:GAP_SAMPLE]]
+    lines.append(f"  generated: {_yaml_text(today.isoformat())}")
+    lines.append("---")
+    sample = "\n".join(f"- {mask(q.text)} ({q.count})" for q in gap.questions[:GAP_SAMPLE])
+    return "\n".join(lines) + "\n\n" + GAP_BODY.format(questions=sample)
+
+
+def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | None = None,
+                     since: dt.datetime | None = None) -> tuple[list[Path], list[str]]:
+    """Write a draft per gap into ``kb/_drafts/<slug>.md``; never overwrite anything.
+
+    Returns the paths written and the labels skipped because an article (of any status, drafts
+    included) already has that title. Ids are fresh against every article and every id in
+    ``kb/_published.yml``.
+    """
+    from generator.loader import DRAFTS_DIR
+    from search.gaps_mask import mask
+
+    today = today or dt.date.today()
+    loaded = load(project)
+    taken_ids = {a.id for a in loaded.kb.articles} | set(load_published(project).entries)
+    titles = {a.title.strip().casefold() for a in loaded.kb.articles}
+    drafts_dir = project / KB_DIR / DRAFTS_DIR
+    taken_files = {p.stem for p in drafts_dir.glob("*.md")} if drafts_dir.is_dir() else set()
+    written: list[Path] = []
+    skipped: list[str] = []
+    for gap in gaps:
+        label = mask(gap.label)
+        if label.strip().casefold() in titles:
+            skipped.append(label)
+            continue
+        base = slugify(label) or f"gap-{gap.rank}"
+        article_id = unique_slug(base, taken_ids)
+        slug = unique_slug(base, taken_files)
+        drafts_dir.mkdir(parents=True, exist_ok=True)
+        path = drafts_dir / f"{slug}.md"
+        with path.open("x", encoding="utf-8") as handle:  # "x": fail rather than overwrite
+            handle.write(gap_draft_text(gap, article_id=article_id, today=today, since=since))
+        taken_ids.add(article_id)
+        taken_files.add(slug)
+        titles.add(label.strip().casefold())
+        written.append(path)
+    return written, skipped
