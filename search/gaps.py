@@ -214,7 +214,8 @@ class QuestionSet:
         if entry is None:
             entry = self.distinct[key] = _Distinct(units)
         if self.since is not None and at is not None and at < self.since:
-            entry.previous += count
+            if at >= self.since - (self.now - self.since):  # older than the baseline: out of scope
+                entry.previous += count
             return True
         self.added += count
         entry.count += count
