@@ -9,13 +9,14 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import article, write_kb
 
 from generator.build import build, check
 from generator.cli import main
 from search.events import EventStore, store_path
 from search.gaps import GapSettings, Match, QuestionSet, find_gaps
 from search.gaps_cluster import cluster
+
+from conftest import article, write_kb
 
 NOW = "2026-06-01T12:00:00+00:00"
 
