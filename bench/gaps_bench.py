@@ -25,18 +25,21 @@ import argparse
 import csv
 import json
 import random
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_corpora import REPO, Unavailable, banking77  # noqa: E402
+from search_corpora import DATASETS, REPO, Unavailable, banking77, vk_cloud  # noqa: E402
 
 from search.engine import Engine  # noqa: E402
 from search.gaps import GapReport, GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
@@ -138,13 +141,138 @@ def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
     return {"seeds": results}
 
 
+# ---- VK Cloud --------------------------------------------------------------------------------
+
+VK_SECTION = "docs/ru/computing/iaas/faq/faq.md"  # the FAQ section with the most questions
+
+
+def run_vk(settings: GapSettings) -> dict:
+    """The VK KB without the pages one FAQ section links to; all dev FAQ questions as tickets."""
+    manifest, _ = vk_cloud()
+    rows = [json.loads(line) for line in (DATASETS / "vkcloud_faq_ru" / "dev.jsonl").read_text().splitlines()]
+    ids = {a.id for a in manifest.articles}
+    links = lambda r: {link.split("#")[0] for link in r.get("links") or ()} & ids  # noqa: E731
+    left_out = set().union(*(links(r) for r in rows if r["faq_page"] == VK_SECTION))
+    gold = {r["question"] for r in rows if links(r) and links(r) <= left_out}
+    kept = Manifest(articles=tuple(a for a in manifest.articles if a.id not in left_out))
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        build_index(kept, work / "index")
+        write_tickets(work / "tickets.csv", [r["question"] for r in rows])
+        questions = QuestionSet(now=NOW)
+        for q in read_questions(work / "tickets.csv").questions:
+            questions.add(q.text, source="tickets")
+        report = find_gaps(questions, engine_search(Engine.open(work / "index")), articles=article_questions(kept),
+                           settings=settings)
+    in_gaps = {q.text for g in report.gaps for q in g.questions}
+    new = {q.text for g in report.new_articles() for q in g.questions}
+    top = report.new_articles()[:TOP]
+    mostly = sum(1 for g in top if sum(q.count for q in g.questions if q.text in gold) * 2 > g.size)
+    result = {
+        "section": VK_SECTION, "left_out_pages": len(left_out), "articles": len(kept.articles),
+        "questions": len(rows), "gap_questions": len(gold),
+        "gap_questions_unanswered": len(gold & in_gaps) / max(len(gold), 1),
+        "gap_questions_new_article": len(gold & new) / max(len(gold), 1),
+        "other_questions_unanswered": len(in_gaps - gold) / max(len(rows) - len(gold), 1),
+        "top10_mostly_gap_questions": mostly, "top10": [(g.size, g.label) for g in top], "totals": report.totals,
+    }
+    print(f"vk: {len(gold)} questions lose their pages ({len(left_out)} pages left out): "
+          f"{result['gap_questions_unanswered']:.2f} of them unanswered or near misses, "
+          f"{result['gap_questions_new_article']:.2f} in new-article gaps; other questions "
+          f"{result['other_questions_unanswered']:.2f}; top-10 gaps mostly of them: {mostly}", flush=True)
+    return result
+
+
+# ---- scale -----------------------------------------------------------------------------------
+
+GREETINGS = ("", "hi, ", "hello ", "Hi! ", "please help: ", "good morning, ")
+ENDINGS = ("", "?", " thanks", " please", "!!", " my number is +7 999 123-45-67", " card 4276 1234 5678 9012")
+
+
+def variation(text: str, i: int) -> str:
+    """The ``i``-th deterministic variation of a question: greeting, case, ending, a typo now and then."""
+    rng = random.Random(i)
+    out = rng.choice(GREETINGS) + text.rstrip("?!. ") + rng.choice(ENDINGS)
+    if rng.random() < 0.3:
+        out = out.lower()
+    if rng.random() < 0.05:  # a typo: two neighbouring letters swapped in a longer word
+        words = out.split()
+        long = [k for k, w in enumerate(words) if len(w) > 5 and w.isalpha()]
+        if long:
+            k = rng.choice(long)
+            w = words[k]
+            j = rng.randrange(1, len(w) - 2)
+            words[k] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
+            out = " ".join(words)
+    return out
+
+
+def scale_child(n: int, index_dir: Path) -> None:
+    """One scale run (in its own process, so its peak RSS is its own)."""
+    _, queries = banking77()
+    texts = [q.text for q in queries]
+    engine = Engine.open(index_dir)
+    started = time.perf_counter()
+    work = Path(tempfile.mkdtemp())
+    write_tickets(work / "tickets.csv", [variation(texts[i % len(texts)], i) for i in range(n)])
+    written = time.perf_counter() - started
+    started = time.perf_counter()
+    parsed = read_questions(work / "tickets.csv")
+    questions = QuestionSet(now=NOW)
+    for q in parsed.questions:
+        questions.add(q.text, source="tickets")
+    read = time.perf_counter() - started
+    calls = 0
+    base = engine_search(engine)
+
+    def search(text: str) -> list[Match]:
+        nonlocal calls
+        calls += 1
+        return base(text)
+
+    report = find_gaps(questions, search, settings=GapSettings())
+    total = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"questions": n, "distinct": report.totals["distinct"], "engine_calls": calls,
+                      "gaps": len(report.gaps), "write_export_s": round(written, 1),
+                      "read_and_normalise_s": round(read, 1),
+                      "wall_s": round(total, 1), "peak_rss_mb": round(peak)}))
+
+
+def run_scale(sizes: Sequence[int], articles: int = 10_000) -> dict:
+    """Each size in a child process against the VK corpus replicated to ``articles`` articles."""
+    vk, _ = vk_cloud()
+    copies = [replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
+              for i in range(articles // len(vk.articles) + 1) for a in vk.articles][:articles]
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        info = build_index(Manifest(articles=tuple(copies)), Path(tmp) / "index")
+        print(f"scale: {articles:,}-article index built in {info.seconds:.0f} s", flush=True)
+        for n in sizes:
+            proc = subprocess.run([sys.executable, __file__, "--scale-child", str(n), "--index", f"{tmp}/index"],
+                                  capture_output=True, text=True)
+            if proc.returncode:
+                print(f"scale {n:,}: failed\n{proc.stderr[-2000:]}", flush=True)
+                continue
+            row = json.loads(proc.stdout.strip().splitlines()[-1])
+            results.append(row)
+            print(f"scale {n:,} questions: {row['distinct']:,} distinct, {row['engine_calls']:,} engine calls, "
+                  f"{row['wall_s']:.0f} s, peak {row['peak_rss_mb']:,} MB", flush=True)
+    return {"articles": articles, "runs": results}
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmarks named by ``--only`` (all by default)."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", choices=["calibrate", "banking77", "vk", "scale"])
     parser.add_argument("--quick", action="store_true", help="two seeds, 100,000 questions at most")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)))
+    parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.scale_child:
+        scale_child(args.scale_child, args.index)
+        return 0
     OUT.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
     if args.quick:
@@ -156,6 +284,16 @@ def main(argv: list[str] | None = None) -> int:
             out["banking77"] = run_banking(seeds, settings)
         except Unavailable as exc:
             print(f"banking77: skipped: {exc}")
+    if args.only in (None, "vk"):
+        try:
+            out["vk"] = run_vk(settings)
+        except Unavailable as exc:
+            print(f"vk: skipped: {exc}")
+    if args.only in (None, "scale"):
+        try:
+            out["scale"] = run_scale([100_000] if args.quick else [100_000, 1_000_000])
+        except Unavailable as exc:
+            print(f"scale: skipped: {exc}")
     (OUT / "gaps.json").write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))
     return 0
 
