@@ -186,8 +186,11 @@ class NormalizeFilter(Filter):
 
     def __call__(self, tokens: Iterator[Token]) -> Iterator[Token]:  # noqa: D102
         for t in tokens:
-            t.text = normalize(t.text)
+            t.text = _normalize_word(t.text)
             yield t
+
+
+_normalize_word = lru_cache(maxsize=300_000)(normalize)  # words repeat: index build time
 
 
 class CompoundFilter(Filter):

@@ -27,6 +27,7 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
+from search.analysis import lemma
 from search.index import (
     FIELD_B,
     FIELD_WEIGHTS,
@@ -34,6 +35,7 @@ from search.index import (
     ROOTS_WEIGHT,
     TEXT_FIELDS,
     VOCABULARY_FIELD,
+    VOCABULARY_INDEX,
     read_meta,
     resolve_index,
 )
@@ -85,8 +87,9 @@ class SearchResult:
 class _Vocabulary:
     """The index vocabulary as query analysis sees it (one per reader, so per thread)."""
 
-    def __init__(self, reader: IndexReader):
+    def __init__(self, reader: IndexReader, words: IndexReader):
         self._reader = reader
+        self._words = words
         self.knows_term = lru_cache(maxsize=20_000)(self._knows_term)
         self.knows_word = lru_cache(maxsize=20_000)(self._knows_word)
         self.nearest_word = lru_cache(maxsize=5_000)(self._nearest_word)
@@ -95,12 +98,13 @@ class _Vocabulary:
         return any(self._reader.doc_frequency(f, term) for f in TEXT_FIELDS)
 
     def _knows_word(self, word: str) -> bool:
-        return self._reader.doc_frequency(VOCABULARY_FIELD, word) > 0
+        return (VOCABULARY_FIELD, word) in self._words
 
     def _nearest_word(self, word: str, maxdist: int) -> str | None:
         best: tuple[int, int, str] | None = None
-        for candidate in self._reader.terms_within(VOCABULARY_FIELD, word, maxdist, prefix=1):
-            df = self._reader.doc_frequency(VOCABULARY_FIELD, candidate)
+        for candidate in self._words.terms_within(VOCABULARY_FIELD, word, maxdist, prefix=1):
+            # the most common reading of the candidate wins a tie
+            df = max(self._reader.doc_frequency(f, lemma(candidate)) for f in TEXT_FIELDS)
             key = (distance(word, candidate), -df, candidate)
             if best is None or key < best:
                 best = key
@@ -114,6 +118,7 @@ class _Generation:
         self.target = target
         self.meta = read_meta(target)
         self.index = whoosh_index.open_dir(str(target))
+        self.words = whoosh_index.open_dir(str(target), indexname=VOCABULARY_INDEX)
         self.synonyms = SynonymTable(self.meta.get("synonyms") or ())
         with self.index.reader() as reader:
             self.fields = [FieldStats(reader, f, weight=FIELD_WEIGHTS[f], b=FIELD_B[f]) for f in TEXT_FIELDS]
@@ -126,10 +131,10 @@ class _Generation:
         """This thread's readers (Whoosh readers are not safe to share between threads)."""
         state = getattr(self.local, "state", None)
         if state is None:
-            reader = self.index.reader()
+            reader, words = self.index.reader(), self.words.reader()
             with self._lock:
-                self._readers.append(reader)
-            state = (reader, _Vocabulary(reader))
+                self._readers += [reader, words]
+            state = (reader, _Vocabulary(reader, words))
             self.local.state = state
         return state
 

@@ -38,7 +38,7 @@ from search.analysis import (
 from search.manifest import ArticleRecord, Manifest, load_manifest
 from search.snippets import passages
 
-SCHEMA_VERSION = "6"
+SCHEMA_VERSION = "7"
 META_FILE = "kb-index.json"
 
 #: Two searchable fields: ``head`` holds the short parts, each with a weight (which becomes
@@ -93,13 +93,23 @@ def index_version() -> str:
     return f"{SCHEMA_VERSION}.{ANALYZER_VERSION}-{hashlib.sha1(fingerprint.encode()).hexdigest()[:8]}"
 
 
+VOCABULARY_INDEX = "vocabulary"
+
+
+def make_vocabulary_schema() -> Schema:
+    """The second index in the same directory: one document holding every distinct word of the
+    knowledge base as written (normalised, not lemmatised), for typo correction. One document
+    rather than a field of every article: a tenth of the postings to write."""
+    return Schema(words=TEXT(analyzer=surface_analyzer(), phrase=False))
+
+
 def make_schema() -> Schema:
     """The index schema: one document per article.
 
     ``head`` and ``body`` hold the searchable parts with their weights
     (:func:`search.analysis.boosted`),
-    ``roots`` the coarse roots of the short parts, ``words`` the surface vocabulary that typo
-    correction matches against.
+    ``roots`` the coarse roots of the short parts. ``words`` is not stored in the index: it is
+    the article's surface vocabulary, collected into :func:`make_vocabulary_schema`'s index.
     """
     return Schema(
         id=ID(stored=True, unique=True),
@@ -113,7 +123,6 @@ def make_schema() -> Schema:
         head=TEXT(analyzer=analyzer(), phrase=False),
         body=TEXT(analyzer=analyzer(), phrase=False),
         roots=TEXT(analyzer=root_analyzer(), phrase=False),
-        words=TEXT(analyzer=surface_analyzer(), phrase=False),
     )
 
 
@@ -194,13 +203,19 @@ def build_index(manifest: Manifest, index_dir: Path) -> IndexInfo:
 
 def _write_whoosh(manifest: Manifest, target: Path) -> None:
     writer = whoosh_index.create_in(str(target), make_schema()).writer(limitmb=256)
+    vocabulary: set[str] = set()
     try:
         for record in manifest.articles:
-            writer.add_document(**article_document(record))
+            document = article_document(record)
+            vocabulary.update(document.pop(VOCABULARY_FIELD))
+            writer.add_document(**document)
     except BaseException:
         writer.cancel()
         raise
     writer.commit(optimize=True)
+    words = whoosh_index.create_in(str(target), make_vocabulary_schema(), indexname=VOCABULARY_INDEX)
+    with words.writer() as w:
+        w.add_document(words=sorted(vocabulary))
 
 
 def _switch(index_dir: Path, target: Path) -> str | None:
