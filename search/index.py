@@ -64,15 +64,19 @@ VOCABULARY_FIELD = "words"
 SNIPPET_CHARS = 6000
 
 
-class IndexError_(Exception):
-    """Base class kept private; see :class:`IndexMissingError` and :class:`IndexVersionError`."""
+class IndexUnavailable(Exception):
+    """The index cannot be used: missing (:class:`IndexMissingError`) or written by another
+    version (:class:`IndexVersionError`). The message says what to run."""
 
 
-class IndexMissingError(IndexError_):
+IndexError_ = IndexUnavailable  # the first name of this class; other modules still use it
+
+
+class IndexMissingError(IndexUnavailable):
     """There is no index at the given path yet."""
 
 
-class IndexVersionError(IndexError_):
+class IndexVersionError(IndexUnavailable):
     """The index on disk was written by another version of the analyzer or schema."""
 
 
@@ -261,6 +265,6 @@ def ensure_index(index_dir: Path, manifest_path: Path) -> Path:
     """Rebuild the index from the manifest when it is missing or of another version."""
     try:
         return resolve_index(index_dir)
-    except IndexError_:
+    except IndexUnavailable:
         build_index(load_manifest(manifest_path), index_dir)
         return resolve_index(index_dir)
