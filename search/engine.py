@@ -42,7 +42,7 @@ from search.index import (
 from search.query import SynonymTable, analyze_query
 from search.rerank import Candidate, rerank
 from search.scoring import FieldStats, bm25f, document_frequency
-from search.snippets import make_snippet
+from search.snippets import best_moment, make_snippet
 
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
@@ -196,18 +196,7 @@ class Engine:
             floor = MIN_RELATIVE_SCORE * ranked[0].score
             ranked = [c for c in ranked if c.score >= floor]
         terms = analyzed.terms
-        hits = [
-            Hit(
-                id=c.fields["id"],
-                title=c.fields["title_text"],
-                url=c.fields["url"],
-                section=c.fields.get("section_text", ""),
-                summary=c.fields.get("summary_text", ""),
-                snippet=make_snippet(c.fields.get("snippet_source") or (), terms),
-                score=round(c.score, 4),
-            )
-            for c in ranked
-        ]
+        hits = [_hit(c, terms) for c in ranked]
         return SearchResult(query=text, corrected=analyzed.corrected, hits=hits)
 
     def _current(self) -> _Generation:
@@ -245,3 +234,20 @@ def _idf_function(reader: IndexReader, generation: _Generation):
         return fields[0].idf(document_frequency(reader, term, fields))
 
     return idf
+
+
+def _hit(candidate: Candidate, terms: set[str] | list[str]) -> Hit:
+    """A ranked candidate as a hit; answered inside a video, it links to that moment."""
+    fields = candidate.fields
+    stored = fields.get("snippet_source") or ()
+    moment = best_moment(fields.get("moments") or (), stored, terms)
+    url, snippet = moment if moment else (fields["url"], make_snippet(stored, terms))
+    return Hit(
+        id=fields["id"],
+        title=fields["title_text"],
+        url=url,
+        section=fields.get("section_text", ""),
+        summary=fields.get("summary_text", ""),
+        snippet=snippet,
+        score=round(candidate.score, 4),
+    )

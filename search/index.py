@@ -122,6 +122,7 @@ def make_schema() -> Schema:
         section_text=STORED(),
         summary_text=STORED(),
         snippet_source=STORED(),
+        moments=STORED(),
         alias_terms=STORED(),
         heading_terms=STORED(),
         head=TEXT(analyzer=analyzer(), phrase=False),
@@ -171,6 +172,11 @@ def article_document(record: ArticleRecord) -> dict:
         "section_text": record.section,
         "summary_text": record.summary,
         "snippet_source": snippet_source,
+        # transcript cues, so a hit inside a video can link to its moment (#video-1-t90)
+        "moments": [
+            (video.moment_url(record.url, cue.start), cue.text, " ".join(analyze(cue.text)))
+            for video in record.videos for cue in video.transcript
+        ],
         "alias_terms": [analyze(a) for a in (record.title, *record.aliases)],
         "heading_terms": [analyze(h.title) for h in record.headings],
         "head": head,

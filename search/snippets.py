@@ -76,6 +76,29 @@ def make_snippet(stored: Iterable[tuple[str, str]], terms: Iterable[str]) -> str
     return mark(best, terms)
 
 
+def best_moment(
+    moments: Iterable[tuple[str, str, str]], stored: Iterable[tuple[str, str]], terms: Iterable[str]
+) -> tuple[str, str] | None:
+    """``(url, snippet)`` of the transcript cue that answers the query better than the text.
+
+    ``moments`` are ``(moment url, cue text, cue terms)`` of an article's video transcripts. A
+    cue wins only when it holds more distinct query terms than any passage of the article's
+    own text: then the answer is in the video, and the hit should start it at that moment.
+    """
+    terms = set(terms)
+    if not terms:
+        return None
+    text_best = max((len(terms.intersection(t.split())) for _, t in stored), default=0)
+    best, best_found = None, text_best
+    for url, cue, cue_terms in moments:
+        found = len(terms.intersection(cue_terms.split()))
+        if found > best_found:
+            best, best_found = (url, cue), found
+    if best is None:
+        return None
+    return best[0], mark(best[1], terms)
+
+
 def mark(text: str, terms: set[str]) -> str:
     """``text`` HTML-escaped, with the words whose terms are in ``terms`` in ``<mark>``."""
     out, pos = [], 0

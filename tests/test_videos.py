@@ -211,3 +211,17 @@ def test_click_inserts_the_player_at_the_right_time(video_site, tmp_path):
             page.screenshot(path=str(tmp_path / "player.png"))
     finally:
         server.shutdown()
+
+
+def test_transcript_words_find_the_article_at_the_moment(video_site):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    result = CliRunner().invoke(main, ["search", "код E7 пароль Wi-Fi неверно", "--json", "-C", str(video_site)])
+    hit = json.loads(result.stdout)["hits"][0]
+    assert hit["id"] == "fridge"
+    assert hit["url"] == "s/fridge/#video-1-t70"  # the cue at 1:10 says it
+    assert "<mark>E7</mark>" in hit["snippet"]
+    plain = json.loads(CliRunner().invoke(main, ["search", "холодильник", "--json", "-C", str(video_site)]).stdout)
+    assert plain["hits"][0]["url"] == "s/fridge/"  # the text answers: no jump into the video
