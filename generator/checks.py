@@ -63,7 +63,7 @@ def _suggest_id(wrong: str, by_id: dict[str, Article]) -> str:
     return f"did you mean '{close[0]}'?" if close else "use the `id:` of an existing article"
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=20_000)
 def _anchors(body: str) -> frozenset[str]:
     return frozenset(h.id for h in render(body).headings)
 

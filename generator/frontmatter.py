@@ -17,6 +17,10 @@ from generator.model import Location, Problem
 
 _FENCE = re.compile(r"^---[ \t]*$")
 
+# libyaml's parser when PyYAML was built with it (the wheels are): some 25 times faster on
+# front matter than the pure-Python one, with the same line and column marks.
+FAST_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass
 class Parsed:
@@ -29,7 +33,8 @@ class Parsed:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _construct(node: yaml.Node) -> Any:
+def construct(node: yaml.Node) -> Any:
+    """The Python value of a composed YAML node (safe types only)."""
     loader = yaml.SafeLoader("")
     try:
         return loader.construct_document(node)
@@ -41,7 +46,7 @@ def parse_yaml_mapping(text: str, *, path: str, first_line: int = 1, what: str =
     """Parse YAML ``text`` that must be a mapping; ``first_line`` is its first line in the file."""
     parsed = Parsed()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
@@ -74,7 +79,7 @@ def parse_yaml_mapping(text: str, *, path: str, first_line: int = 1, what: str =
             continue
         parsed.lines[key] = line
         try:
-            parsed.data[key] = _construct(value_node)
+            parsed.data[key] = construct(value_node)
         except (yaml.YAMLError, ValueError) as exc:
             detail = getattr(exc, "problem", None) or str(exc)
             parsed.problems.append(Problem(Location(path, line), key, f"unreadable value: {detail}"))

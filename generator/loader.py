@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from generator.files import read_text
-from generator.frontmatter import parse_yaml_mapping, split_front_matter
+from generator.frontmatter import FAST_LOADER, parse_yaml_mapping, split_front_matter
 from generator.model import Article, KnowledgeBase, Location, Problem, Section
 from generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
 from generator.videos import parse_videos
@@ -97,7 +97,7 @@ def load_synonyms(path: Path, project: Path, problems: list[Problem]) -> tuple[t
     if text is None:
         return ()
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         problems.append(Problem(Location(rel, (mark.line + 1) if mark else 0), "",

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from generator.files import read_text
+from generator.frontmatter import FAST_LOADER, construct
 from generator.model import Article, KnowledgeBase, Location, Problem
 from generator.slugs import is_valid_id
 
@@ -69,13 +70,13 @@ def load_published(project: Path) -> Published:
     if text is None:
         return result
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         result.problems.append(Problem(Location(PUBLISHED_FILE, line), "", f"YAML syntax error: {exc.problem}",
                                        hint="kb build rewrites this file; restore it from git if it is damaged"))
         return result
-    data = yaml.safe_load(text) or {}
+    data = construct(root) if root is not None else {}
     articles = data.get("articles") if isinstance(data, dict) else None
     lines: dict[str, int] = {}
     if isinstance(root, yaml.MappingNode):
@@ -181,7 +182,8 @@ def updated_entries(
 def write_published(project: Path, entries: dict[str, dict]) -> bool:
     """Write ``kb/_published.yml`` when its content changed; True when it was written."""
     path = project / PUBLISHED_FILE
-    text = HEADER + yaml.safe_dump({"articles": entries}, allow_unicode=True, sort_keys=False, width=100)
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    text = HEADER + yaml.dump({"articles": entries}, Dumper=dumper, allow_unicode=True, sort_keys=False, width=100)
     if path.exists() and path.read_text(encoding="utf-8") == text:
         return False
     tmp = path.with_suffix(".yml.tmp")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import re
 import threading
+from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -68,8 +69,12 @@ def html_to_text(fragment: str) -> str:
 _HEADING_RE = re.compile(r'<h([1-6]) id="([^"]+)"[^>]*>(.*?)</h\1>', re.S)
 
 
+@lru_cache(maxsize=20_000)
 def render(body: str) -> Rendered:
     """Render an article body; return its HTML, its headings (with the site's ids) and text.
+
+    Cached by the body's text: the checks (anchors) and the manifest ask for the same articles
+    in one build, and an unchanged article need not be rendered again in a preview session.
 
     Headings are read from the HTML, not the table of contents: the TOC stops at level 3, but
     a link may point at any heading's anchor.

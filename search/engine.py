@@ -47,6 +47,8 @@ from search.snippets import best_moment, make_snippet
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
 RECHECK_SECONDS = 1.0
+STORED_CACHE = 4096  # articles' stored fields kept per index generation
+IDF_CACHE = 100_000  # words' IDF kept per index generation
 CLOSE_AFTER_SECONDS = 30.0
 #: For queries of at least LONG_QUERY_WORDS words, hits scoring below MIN_RELATIVE_SCORE of
 #: the best hit are left out (short queries keep every match: it may be all there is).
@@ -126,6 +128,20 @@ class _Generation:
         self.local = threading.local()
         self._readers: list[IndexReader] = []
         self._lock = threading.Lock()
+        # An index generation never changes: what is read from it can be kept. Stored fields of
+        # the articles customers keep finding, and the IDF of the words they keep typing, are
+        # most of the cost of a query after the first stage.
+        self.idf_cache: dict[str, float] = {}
+        self.stored_cache: dict[int, dict] = {}
+
+    def stored(self, reader: IndexReader, docnum: int) -> dict:
+        """The stored fields of ``docnum`` (cached; the cache is dropped whole when full)."""
+        fields = self.stored_cache.get(docnum)
+        if fields is None:
+            if len(self.stored_cache) >= STORED_CACHE:
+                self.stored_cache.clear()
+            fields = self.stored_cache[docnum] = reader.stored_fields(docnum)
+        return fields
 
     def reader(self) -> tuple[IndexReader, _Vocabulary]:
         """This thread's readers (Whoosh readers are not safe to share between threads)."""
@@ -187,7 +203,7 @@ class Engine:
             deadline=started + TIME_BUDGET_SECONDS,
         )
         candidates = [
-            Candidate(reader.stored_fields(s.docnum), s.score, s.slots, s.roots_only)
+            Candidate(generation.stored(reader, s.docnum), s.score, s.slots, s.roots_only)
             for s in scored.top(max(limit, CANDIDATES))
         ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
@@ -228,10 +244,15 @@ class Engine:
 
 def _idf_function(reader: IndexReader, generation: _Generation):
     fields = generation.fields
+    cache = generation.idf_cache
 
-    @lru_cache(maxsize=4096)
     def idf(term: str) -> float:
-        return fields[0].idf(document_frequency(reader, term, fields))
+        value = cache.get(term)
+        if value is None:
+            if len(cache) >= IDF_CACHE:
+                cache.clear()
+            value = cache[term] = fields[0].idf(document_frequency(reader, term, fields))
+        return value
 
     return idf
 

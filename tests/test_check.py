@@ -32,7 +32,7 @@ GOOD = {"kb/s/good.md": article("good", "Хорошая статья")}
 CASES = {
     "yaml syntax": (
         {"kb/s/a.md": "---\nid: a\ntitle: [не закрыт\nsummary: x\n---\nТекст\n"},
-        "kb/s/a.md:4: : YAML syntax error in the front matter: expected ',' or ']', but got ':' at column 8",
+        "kb/s/a.md:4: : YAML syntax error in the front matter: did not find expected ',' or ']' at column 8",
     ),
     "unknown key": (
         {"kb/s/a.md": article("a", "A", tgas="[x]")},
@@ -114,7 +114,7 @@ def test_yaml_error_gives_line_and_column_and_hint(tmp_path):
     code, lines, report = run_check(project)
     problem = report["problems"][0]
     assert (problem["path"], problem["line"]) == ("kb/s/a.md", 4)
-    assert problem["message"].startswith("YAML syntax error in the front matter: mapping values are not allowed here")
+    assert problem["message"].startswith("YAML syntax error in the front matter: mapping values are not allowed in this context")
     assert "column 6" in problem["message"]
     assert problem["hint"].startswith("check indentation")
 
