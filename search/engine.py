@@ -41,7 +41,7 @@ from search.index import (
 )
 from search.query import SynonymTable, analyze_query
 from search.rerank import Candidate, rerank
-from search.scoring import FieldStats, bm25f, document_frequency
+from search.scoring import FieldStats, PostingCache, bm25f, document_frequency
 from search.snippets import best_moment, make_snippet
 
 CANDIDATES = 50
@@ -133,6 +133,7 @@ class _Generation:
         # most of the cost of a query after the first stage.
         self.idf_cache: dict[str, float] = {}
         self.stored_cache: dict[int, dict] = {}
+        self.postings = PostingCache()
 
     def stored(self, reader: IndexReader, docnum: int) -> dict:
         """The stored fields of ``docnum`` (cached; the cache is dropped whole when full)."""
@@ -201,6 +202,7 @@ class Engine:
             generation.fields,
             roots=generation.roots,
             deadline=started + TIME_BUDGET_SECONDS,
+            cache=generation.postings,
         )
         candidates = [
             Candidate(generation.stored(reader, s.docnum), s.score, s.slots, s.roots_only)

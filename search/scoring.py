@@ -100,6 +100,33 @@ class Scores:
         return [Scored(d, self.score[d], self.slots.get(d, 0), self.roots_only.get(d, 0)) for d in best]
 
 
+class PostingCache:
+    """Saturated term frequencies per term, kept for one index generation.
+
+    Decoding a common word's postings (zlib, unpickling, delta decoding) is most of a query's
+    cost on a large help center, and customers type the same words all day. An index
+    generation never changes, so a term's ``{doc: x / (x + K1)}`` can be kept; the cache holds
+    at most ``max_postings`` postings in all and is dropped whole when full.
+    """
+
+    def __init__(self, max_postings: int = 1_000_000):
+        self.max_postings = max_postings
+        self.size = 0
+        self.terms: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}
+
+    def get(self, key: tuple[str, tuple[str, ...]]) -> dict[int, float] | None:
+        return self.terms.get(key)
+
+    def put(self, key: tuple[str, tuple[str, ...]], value: dict[int, float]) -> None:
+        if len(value) > self.max_postings // 4:
+            return  # one huge list would evict everything else
+        if self.size + len(value) > self.max_postings:
+            self.terms.clear()
+            self.size = 0
+        self.terms[key] = value
+        self.size += len(value)
+
+
 def bm25f(
     reader: IndexReader,
     slots: Sequence[Slot],
@@ -107,6 +134,7 @@ def bm25f(
     *,
     roots: FieldStats | None = None,
     deadline: float | None = None,
+    cache: PostingCache | None = None,
 ) -> Scores:
     """Score every document that matches some slot; a slot counts its best alternative.
 
@@ -125,7 +153,7 @@ def bm25f(
             break
         if n and dfs[i] > common:
             break  # in most articles: scoring it costs the most and changes the order the least
-        best = _best_alternative(reader, slots[i].alternatives, fields)
+        best = _best_alternative(reader, slots[i].alternatives, fields, cache)
         bit = 1 << i
         _add(total, matched, best, bit)
         if roots is not None and roots.inverse and roots.count:
@@ -134,7 +162,7 @@ def bm25f(
                 (terms, w) for (terms, w), (orig, _) in zip(rooted, slots[i].alternatives, strict=True) if terms != orig
             ]
             if rooted:
-                extra = _best_alternative(reader, rooted, [roots])
+                extra = _best_alternative(reader, rooted, [roots], cache)
                 _add(total, via_root, {d: s for d, s in extra.items() if d not in best}, bit)
     return Scores(total, matched, via_root)
 
@@ -149,11 +177,14 @@ def _add(total: dict[int, float], masks: dict[int, int], scores: dict[int, float
 
 
 def _best_alternative(
-    reader: IndexReader, alternatives: Sequence[tuple[tuple[str, ...], float]], fields: Sequence[FieldStats]
+    reader: IndexReader,
+    alternatives: Sequence[tuple[tuple[str, ...], float]],
+    fields: Sequence[FieldStats],
+    cache: PostingCache | None = None,
 ) -> dict[int, float]:
     best: dict[int, float] = {}
     for terms, weight in alternatives:
-        scores = _alternative(reader, terms, weight, fields)
+        scores = _alternative(reader, terms, weight, fields, cache)
         if not best:
             best = scores
             continue
@@ -174,8 +205,25 @@ def _slot_df(reader: IndexReader, slot: Slot, fields: Sequence[FieldStats]) -> i
     return min(document_frequency(reader, t, fields) for t in terms)
 
 
+def _saturated(reader: IndexReader, term: str, fields: Sequence[FieldStats]) -> dict[int, float]:
+    """``{doc: x / (x + K1)}`` where ``x`` is the term's weighted, length-normalised frequency."""
+    acc: dict[int, float] = {}
+    get = acc.get
+    for f in fields:
+        inverse = f.inverse
+        for ids, weights in posting_blocks(reader, f.fieldname, term):
+            for doc, tf in zip(ids, weights, strict=False):
+                acc[doc] = get(doc, 0.0) + tf * inverse[doc]
+    k1 = K1
+    return {doc: x / (x + k1) for doc, x in acc.items()}
+
+
 def _alternative(
-    reader: IndexReader, terms: tuple[str, ...], weight: float, fields: Sequence[FieldStats]
+    reader: IndexReader,
+    terms: tuple[str, ...],
+    weight: float,
+    fields: Sequence[FieldStats],
+    cache: PostingCache | None = None,
 ) -> dict[int, float]:
     """Documents holding every term of ``terms``, with the sum of the terms' BM25F scores."""
     result: dict[int, float] = {}
@@ -183,16 +231,14 @@ def _alternative(
         df = document_frequency(reader, term, fields)
         if not df:
             return {}
-        acc: dict[int, float] = {}
-        get = acc.get
-        for f in fields:
-            inverse = f.inverse
-            for ids, weights in posting_blocks(reader, f.fieldname, term):
-                for doc, tf in zip(ids, weights, strict=False):
-                    acc[doc] = get(doc, 0.0) + tf * inverse[doc]
-        k1 = K1
-        scale = fields[0].idf(df) * weight * (k1 + 1)
-        scores = {doc: scale * x / (x + k1) for doc, x in acc.items()}
+        key = (term, tuple(f.fieldname for f in fields))
+        saturated = cache.get(key) if cache is not None else None
+        if saturated is None:
+            saturated = _saturated(reader, term, fields)
+            if cache is not None:
+                cache.put(key, saturated)
+        scale = fields[0].idf(df) * weight * (K1 + 1)
+        scores = {doc: scale * x for doc, x in saturated.items()}
         if n:
             result = {d: result[d] + s for d, s in scores.items() if d in result}
         else:
