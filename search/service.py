@@ -23,6 +23,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -438,7 +439,17 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-KB-Session"],
                                      max_age=600))
-    app = Starlette(routes=routes, middleware=middleware,
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        # Open the index before taking requests: a worker is ready when it listens.
+        if settings.index_dir is not None:
+            try:
+                service.engine()
+            except BadRequest as exc:
+                log.warning("starting without search: %s", exc.detail)
+        yield
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
     app.state.service = service
     return app
