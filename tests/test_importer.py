@@ -27,21 +27,14 @@ from generator.importer_lists import normalize_list_indent
 from generator.importer_markdown import leading_title, rewrite_links
 from generator.importer_source import exclusion
 
-from conftest import MKDOCS_YML
+from conftest import MKDOCS_YML, write_kb
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
 
 
 def write_tree(root: Path, files: dict[str, str | bytes]) -> Path:
     """Write ``files`` (paths relative to ``root``) and return ``root``."""
-    for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-    return root
+    return write_kb(root, files, config=None)
 
 
 def read_article(path: Path) -> tuple[dict, str]:
