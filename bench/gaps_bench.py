@@ -185,26 +185,30 @@ def run_vk(settings: GapSettings) -> dict:
 
 # ---- scale -----------------------------------------------------------------------------------
 
-GREETINGS = ("", "hi, ", "hello ", "Hi! ", "please help: ", "good morning, ")
-ENDINGS = ("", "?", " thanks", " please", "!!", " my number is +7 999 123-45-67", " card 4276 1234 5678 9012")
+# Realistic variations only: greetings and politeness the analysis drops, case, punctuation, a
+# phone or card number (masked), word order, typos. Earlier versions added words a customer would
+# not ("please help:", "good morning", "my number is"), which made every variation a new question.
+GREETINGS = ("", "hi, ", "hello ", "Hi! ", "hello, please: ")
+ENDINGS = ("", "?", " thanks", " please", "!!", " +7 999 123-45-67", " 4276 1234 5678 9012", "...")
 
 
 def variation(text: str, i: int) -> str:
-    """The ``i``-th deterministic variation of a question: greeting, case, ending, a typo now and then."""
+    """The ``i``-th deterministic variation of a question: greeting, case, ending, now and then two
+    neighbouring words swapped or a typo (two neighbouring letters swapped in a longer word)."""
     rng = random.Random(i)
-    out = rng.choice(GREETINGS) + text.rstrip("?!. ") + rng.choice(ENDINGS)
-    if rng.random() < 0.3:
-        out = out.lower()
-    if rng.random() < 0.05:  # a typo: two neighbouring letters swapped in a longer word
-        words = out.split()
+    words = text.rstrip("?!. ").split()
+    if len(words) > 2 and rng.random() < 0.1:
+        k = rng.randrange(len(words) - 1)
+        words[k], words[k + 1] = words[k + 1], words[k]
+    if rng.random() < 0.05:
         long = [k for k, w in enumerate(words) if len(w) > 5 and w.isalpha()]
         if long:
             k = rng.choice(long)
             w = words[k]
             j = rng.randrange(1, len(w) - 2)
             words[k] = w[:j] + w[j + 1] + w[j] + w[j + 2:]
-            out = " ".join(words)
-    return out
+    out = rng.choice(GREETINGS) + " ".join(words) + rng.choice(ENDINGS)
+    return out.lower() if rng.random() < 0.3 else out
 
 
 def scale_child(n: int, index_dir: Path) -> None:
