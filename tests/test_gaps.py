@@ -213,3 +213,24 @@ def test_clustering_is_deterministic_and_order_free():
     assert list(reversed(again.labels)) == [
         {a: b for a, b in zip(first.labels, list(reversed(again.labels)), strict=True)}[x] for x in first.labels
     ]
+
+
+def test_scale_bench_variations_add_no_words():
+    # The scale benchmark's variations are the ones customers make (greetings, politeness, case,
+    # punctuation, masked numbers, word order): they must collapse onto the question itself, or
+    # the benchmark measures made-up distinct questions. Typos (5 %) are folded later, by counts.
+    import importlib.util
+
+    from search.gaps import question_terms
+    from search.gaps_mask import mask
+
+    path = Path(__file__).resolve().parent.parent / "bench" / "gaps_bench.py"
+    spec = importlib.util.spec_from_file_location("gaps_bench_variations", path)
+    bench = importlib.util.module_from_spec(spec)
+    try:
+        spec.loader.exec_module(bench)
+    except ImportError as exc:  # the bench's corpora helpers are not installed
+        pytest.skip(str(exc))
+    text = "How do I activate my new card?"
+    same = sum(question_terms(mask(bench.variation(text, i))) == question_terms(text) for i in range(200))
+    assert same >= 180
