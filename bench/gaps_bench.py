@@ -119,6 +119,23 @@ def gap_metrics(report: GapReport, gold: list[tuple[str, str]], missing: Sequenc
     }
 
 
+def pools(report: GapReport, gold: list[tuple[str, str]], missing: Sequence[str]) -> dict:
+    """Where the questions went: of the left-out intents' questions, how many reached a
+    new-article gap or a near miss (the rest were answered); of the kept intents', how many
+    leaked into new-article gaps or near misses. The first thing to look at when recall is low."""
+    intent = {}
+    for text, name in gold:
+        intent.setdefault(text, name)
+    left_out = set(missing)
+    out = Counter()
+    for gap in report.gaps:
+        kind = "new" if gap.kind == "new-article" else "near"
+        for q in gap.questions:
+            out[f"{'missing' if intent.get(q.text) in left_out else 'kept'}_in_{kind}"] += q.count
+    out["missing_total"] = sum(1 for _, name in gold if name in left_out)
+    return dict(sorted(out.items()))
+
+
 def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
     results = []
     for seed in seeds:
@@ -134,10 +151,11 @@ def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
             report = find_gaps(questions, engine_search(engine), articles=known, settings=settings)
             seconds = time.perf_counter() - started
         metrics = gap_metrics(report, gold, missing)
+        where = pools(report, gold, missing)
         results.append({"seed": seed, "left_out": missing, "seconds": round(seconds, 1),
-                        "totals": report.totals, **metrics})
+                        "totals": report.totals, "pools": where, **metrics})
         print(f"banking77 seed {seed}: recall {metrics['recall']:.2f} precision {metrics['precision']:.2f} "
-              f"purity {metrics['purity']:.2f}  ({seconds:.0f} s; {report.totals})", flush=True)
+              f"purity {metrics['purity']:.2f}  ({seconds:.0f} s; {where})", flush=True)
     return {"seeds": results}
 
 
