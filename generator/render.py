@@ -9,9 +9,9 @@ from __future__ import annotations
 import html
 import re
 import threading
-from functools import lru_cache
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 
 import markdown
 
