@@ -164,6 +164,7 @@ class Service:
         self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self._generation = (0.0, "")
+        self._scores: tuple[float, dict[str, dict[str, int]]] | None = None
         self.events = None
         if settings.events_path is not None:
             from search.events import EventStore
@@ -206,7 +207,7 @@ class Service:
         if self.events is None:
             return {}
         now = time.monotonic()
-        cached = getattr(self, "_scores", None)
+        cached = self._scores
         if cached is None or now - cached[0] > 60:
             rows = self.events.rows("SELECT article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no "
                                     "FROM feedback GROUP BY article_id")
