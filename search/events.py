@@ -70,14 +70,10 @@ from search.events_clean import (
     clean_text,
     normalize_query,
 )
-from search.events_schema import COLUMNS, KINDS, EventStoreError, migrate, stamp
+from search.events_schema import COLUMNS, KINDS, EventStoreError, migrate, parse_stamp, stamp
 
 # Searches of one session closer than this, one extending the other, are one question typed.
 REFINE_SECONDS = 10
-
-
-def _parse_stamp(value: str) -> datetime:
-    return datetime.strptime(value, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
 
 __all__ = [
     "COLUMNS", "DEFAULT_RETENTION_DAYS", "KINDS", "EventError", "EventStore", "EventStoreError",
@@ -258,7 +254,7 @@ class EventStore:
     @staticmethod
     def _refined_query(conn: sqlite3.Connection, row: tuple) -> str | None:
         """The id of the search that ``row`` refines (see :meth:`record_query`), if any."""
-        since = stamp(_parse_stamp(row[1]) - timedelta(seconds=REFINE_SECONDS))
+        since = stamp(parse_stamp(row[1]) - timedelta(seconds=REFINE_SECONDS))
         last = conn.execute(
             "SELECT id, text FROM queries WHERE session = ? AND source = ? AND ts >= ? ORDER BY ts DESC, rowid DESC "
             "LIMIT 1", (row[8], row[9], since)).fetchone()
