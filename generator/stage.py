@@ -161,13 +161,13 @@ def _search_meta(popular: list[Article]) -> dict:
         "description": "Поиск по справочному центру",
         "template": "kb-search.html",
         "hide": ["navigation", "toc"],
-        "kb": {"kind": "search", "popular": [_link(a) for a in popular], "crumbs": []},
+        "kb": {"kind": "search", "robots": "noindex", "popular": [_link(a) for a in popular], "crumbs": []},
     }
 
 
 # The operators' page (site_theme/kb-ops.html): not in the navigation, noindex.
 OPS_PAGE = {"title": "Поиск для операторов", "template": "kb-ops.html", "hide": ["navigation", "toc"],
-            "kb": {"kind": "ops", "crumbs": []}}
+            "kb": {"kind": "ops", "robots": "noindex, nofollow", "crumbs": []}}
 
 
 def _tombstone_meta(tombstone: Tombstone) -> dict:
@@ -176,7 +176,7 @@ def _tombstone_meta(tombstone: Tombstone) -> dict:
         "description": tombstone.text,
         "template": "kb-tombstone.html",
         "hide": ["navigation", "toc"],
-        "kb": {"kind": "tombstone", "id": tombstone.id, "text": tombstone.text, "crumbs": []},
+        "kb": {"kind": "tombstone", "robots": "noindex", "id": tombstone.id, "text": tombstone.text, "crumbs": []},
     }
 
 
