@@ -158,8 +158,9 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         write_csp_hashes(out, state / CSP_FILE)
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
         records = manifest_from_dict(manifest)
-        index = build_index(records, state / INDEX_DIR)
-        say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s")
+        index = build_index(records, state / INDEX_DIR, say=say)
+        say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s"
+            + (f" ({index.vectors} English questions with sentence vectors)" if index.vectors else ""))
         fallback_bytes = write_fallback_index(out, records)
         say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
         write_manifest(state / "manifest.json", manifest)

@@ -9,6 +9,8 @@ with BM25F over the index's postings (one slot per customer word; a slot counts 
 alternative: the word, its synonyms, its compound's parts, or, for less, its derivational
 root). The best 50 are then re-ranked by :mod:`search.rerank`: how close the query is to one of
 the article's own questions (title and aliases, "nearest question") and to one of its headings.
+An English query, when the index holds sentence vectors (:mod:`search.vectors`), is re-ranked
+once more by how close its meaning is to each candidate's nearest question.
 
 One :class:`Engine` serves many threads: each thread gets its own Whoosh reader, and a new
 index switched in by ``kb build`` is noticed by a cheap ``readlink`` at most once a second.
@@ -43,6 +45,8 @@ from search.query import SynonymTable, analyze_query
 from search.rerank import Candidate, rerank
 from search.scoring import FieldStats, PostingCache, bm25f, document_frequency
 from search.snippets import best_moment, make_snippet
+from search.vectors import ArticleVectors, blend, is_latin
+from search.vectors import enabled as vectors_enabled
 
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
@@ -54,6 +58,8 @@ CLOSE_AFTER_SECONDS = 30.0
 #: the best hit are left out (short queries keep every match: it may be all there is).
 MIN_RELATIVE_SCORE = 0.3
 LONG_QUERY_WORDS = 5
+QUERY_VECTOR_CACHE = 2048  # English queries' sentence vectors kept per process
+MAX_QUERY_CHARS = 1000  # the encoder reads 128 tokens at most anyway
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class _Generation:
         self.idf_cache: dict[str, float] = {}
         self.stored_cache: dict[int, dict] = {}
         self.postings = PostingCache()
+        self.vectors = _load_vectors(target)
 
     def stored(self, reader: IndexReader, docnum: int) -> dict:
         """The stored fields of ``docnum`` (cached; the cache is dropped whole when full)."""
@@ -190,7 +197,6 @@ class Engine:
 
     def search(self, text: str, *, limit: int = 10) -> SearchResult:
         """Best articles for a customer's ``text``; never raises on odd input."""
-        started = time.perf_counter()
         generation = self._current()
         reader, vocabulary = generation.reader()
         analyzed = analyze_query(text or "", vocabulary, generation.synonyms)
@@ -201,14 +207,19 @@ class Engine:
             analyzed.slots,
             generation.fields,
             roots=generation.roots,
-            deadline=started + TIME_BUDGET_SECONDS,
+            # the budget is the first stage's: a cold first query (dictionaries loading) or a
+            # busy machine must not cut scoring short before it starts
+            deadline=time.perf_counter() + TIME_BUDGET_SECONDS,
             cache=generation.postings,
         )
         candidates = [
             Candidate(generation.stored(reader, s.docnum), s.score, s.slots, s.roots_only)
             for s in scored.top(max(limit, CANDIDATES))
         ]
-        ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))[:limit]
+        ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))
+        if generation.vectors is not None and ranked and is_latin(text):
+            ranked = _by_meaning(ranked, text, generation.vectors)
+        ranked = ranked[:limit]
         if ranked and len(analyzed.slots) >= LONG_QUERY_WORDS:
             # a pasted sentence narrows to what matches it well; it does not flood
             floor = MIN_RELATIVE_SCORE * ranked[0].score
@@ -242,6 +253,36 @@ class Engine:
             return os.readlink(self.index_dir)
         except OSError:
             return str(self.index_dir.resolve())
+
+
+def _load_vectors(target: Path) -> ArticleVectors | None:
+    """The generation's sentence vectors, when it has them and the encoder is installed here
+    (an index built with the ``semantic`` extra still serves, lexically, without it)."""
+    if not vectors_enabled()[0]:
+        return None
+    try:
+        return ArticleVectors.load(target)
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable vectors cost the re-ranking, never the search
+
+
+@lru_cache(maxsize=QUERY_VECTOR_CACHE)
+def _query_vector(text: str):
+    from search.semantic import shared_encoder
+
+    return shared_encoder().encode([text])[0]
+
+
+def _by_meaning(ranked: list[Candidate], text: str, vectors: ArticleVectors) -> list[Candidate]:
+    """``ranked`` re-scored by :func:`search.vectors.blend` (scores become the blend)."""
+    by_id = {c.fields["id"]: c for c in ranked}
+    cosines = vectors.nearest(_query_vector(" ".join(text.split())[:MAX_QUERY_CHARS]), list(by_id))
+    if not cosines:
+        return ranked
+    order = blend([(c.fields["id"], c.score) for c in ranked], cosines)
+    for article, value in order:
+        by_id[article].score = value
+    return [by_id[article] for article, _ in order]
 
 
 def _idf_function(reader: IndexReader, generation: _Generation):

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +38,8 @@ from search.analysis import (
 )
 from search.manifest import ArticleRecord, Manifest, load_manifest
 from search.snippets import passages
+from search.vectors import enabled as vectors_enabled
+from search.vectors import write_vectors
 
 SCHEMA_VERSION = "7"
 META_FILE = "kb-index.json"
@@ -139,6 +142,10 @@ class IndexInfo:
     version: str
     articles: int
     seconds: float
+    #: Latin-script titles and aliases embedded for meaning-based re-ranking, and how many of
+    #: them had to be embedded anew (the rest came from the previous index); 0 when off.
+    vectors: int = 0
+    vectors_new: int = 0
 
 
 def article_document(record: ArticleRecord) -> dict:
@@ -186,16 +193,26 @@ def article_document(record: ArticleRecord) -> dict:
     }
 
 
-def build_index(manifest: Manifest, index_dir: Path) -> IndexInfo:
-    """Index ``manifest`` into a new sibling of ``index_dir`` and switch ``index_dir`` to it."""
+def build_index(manifest: Manifest, index_dir: Path, *, semantic: bool = True,
+                say: Callable[[str], None] = lambda line: None) -> IndexInfo:
+    """Index ``manifest`` into a new sibling of ``index_dir`` and switch ``index_dir`` to it.
+
+    With ``semantic`` (and the optional encoder installed, :func:`search.vectors.enabled`),
+    English titles and aliases are embedded too (:mod:`search.vectors`); ``say`` hears about
+    that, as it can take a while the first time.
+    """
     started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     version = index_version()
+    previous = index_dir.resolve() if index_dir.is_symlink() and index_dir.exists() else None
     target = index_dir.parent / f"{index_dir.name}-{version}-{time.time_ns()}"
     target.mkdir()
+    vectors = vectors_new = 0
     try:
         _write_whoosh(manifest, target)
+        if semantic and vectors_enabled()[0]:
+            vectors, vectors_new = write_vectors(manifest, target, previous=previous, say=say)
         meta = {
             "version": version,
             "articles": len(manifest.articles),
@@ -208,7 +225,7 @@ def build_index(manifest: Manifest, index_dir: Path) -> IndexInfo:
         raise
     previous = _switch(index_dir, target)
     _prune(index_dir, keep={target.name, previous})
-    return IndexInfo(target, version, len(manifest.articles), time.perf_counter() - started)
+    return IndexInfo(target, version, len(manifest.articles), time.perf_counter() - started, vectors, vectors_new)
 
 
 def _write_whoosh(manifest: Manifest, target: Path) -> None:
