@@ -195,6 +195,12 @@ class Engine:
         """The version string of the current index."""
         return str(self._generation.meta.get("version", ""))
 
+    def warm(self) -> None:
+        """Load what the first query would otherwise wait for (the sentence encoder, when this
+        index has vectors): a server calls it before taking requests."""
+        if self._generation.vectors is not None:
+            _query_vector("warm up")
+
     def search(self, text: str, *, limit: int = 10) -> SearchResult:
         """Best articles for a customer's ``text``; never raises on odd input."""
         generation = self._current()

@@ -445,7 +445,7 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         # Open the index before taking requests: a worker is ready when it listens.
         if settings.index_dir is not None:
             try:
-                service.engine()
+                service.engine().warm()
             except BadRequest as exc:
                 log.warning("starting without search: %s", exc.detail)
         yield
