@@ -28,7 +28,7 @@ MAX_TOKENS = 128
 def available() -> tuple[bool, str]:
     """Whether the optional packages and model files are installed, and if not, why."""
     missing = []
-    for module in ("numpy", "tokenizers", "safetensors"):
+    for module in ("numpy", "tokenizers", "safetensors", "threadpoolctl"):
         try:
             __import__(module)
         except ImportError:
@@ -93,8 +93,13 @@ class Encoder:
         """Load weights and tokenizer from ``path`` (the installed model package by default)."""
         import numpy as np
         from safetensors.numpy import load_file
+        from threadpoolctl import threadpool_limits
         from tokenizers import Tokenizer
 
+        # One BLAS thread. A query is a few small matrix products: threads cost more than they
+        # give, and on a busy machine (a server's workers, a build beside them) OpenBLAS's
+        # spinning threads took one query from 5 ms to 700 ms and a batch from 5 to 32 ms a text.
+        threadpool_limits(limits=1, user_api="blas")
         path = path or model_dir()
         raw = load_file(str(path / "model.safetensors"))
         # Checkpoints name keys with or without the "bert." prefix; keep the bare names.
