@@ -21,6 +21,7 @@ from __future__ import annotations
 import os
 import threading
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -208,6 +209,10 @@ class Engine:
         analyzed = analyze_query(text or "", vocabulary, generation.synonyms)
         if not analyzed.slots or limit <= 0:
             return SearchResult(query=text or "", corrected=analyzed.corrected)
+        # An English query's sentence vector is computed while the first stage runs: the
+        # encoder spends its time in numpy, which lets the scoring thread go on.
+        meaning = _ENCODER.submit(_query_vector, _encoder_text(text)) if (
+            generation.vectors is not None and is_latin(text)) else None
         scored = bm25f(
             reader,
             analyzed.slots,
@@ -223,8 +228,8 @@ class Engine:
             for s in scored.top(max(limit, CANDIDATES))
         ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))
-        if generation.vectors is not None and ranked and is_latin(text):
-            ranked = _by_meaning(ranked, text, generation.vectors)
+        if meaning is not None and ranked:
+            ranked = _by_meaning(ranked, meaning, generation.vectors)
         ranked = ranked[:limit]
         if ranked and len(analyzed.slots) >= LONG_QUERY_WORDS:
             # a pasted sentence narrows to what matches it well; it does not flood
@@ -279,10 +284,18 @@ def _query_vector(text: str):
     return shared_encoder().encode([text])[0]
 
 
-def _by_meaning(ranked: list[Candidate], text: str, vectors: ArticleVectors) -> list[Candidate]:
+def _encoder_text(text: str) -> str:
+    return " ".join(text.split())[:MAX_QUERY_CHARS]
+
+
+#: One encoding thread per process: it overlaps the first stage of the query being answered.
+_ENCODER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kb-encoder")
+
+
+def _by_meaning(ranked: list[Candidate], meaning: Future, vectors: ArticleVectors) -> list[Candidate]:
     """``ranked`` re-scored by :func:`search.vectors.blend` (scores become the blend)."""
     by_id = {c.fields["id"]: c for c in ranked}
-    cosines = vectors.nearest(_query_vector(" ".join(text.split())[:MAX_QUERY_CHARS]), list(by_id))
+    cosines = vectors.nearest(meaning.result(), list(by_id))
     if not cosines:
         return ranked
     order = blend([(c.fields["id"], c.score) for c in ranked], cosines)
