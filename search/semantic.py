@@ -114,7 +114,9 @@ class Encoder:
                 [weights[p + f"attention.self.{n}.bias"] for n in ("query", "key", "value")]
             )
             for name in ("attention.output.dense", "intermediate.dense", "output.dense"):
-                weights[p + name + ".wT"] = weights[p + name + ".weight"].T.copy()
+                weights[p + name + ".wT"] = weights.pop(p + name + ".weight").T.copy()
+            for n in ("query", "key", "value"):  # fused above: a server keeps one copy
+                del weights[p + f"attention.self.{n}.weight"], weights[p + f"attention.self.{n}.bias"]
         config = json.loads((path / "config.json").read_text())
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         tokenizer.enable_truncation(max_length=MAX_TOKENS)
