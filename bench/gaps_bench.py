@@ -1,6 +1,9 @@
 """Search-gap benchmarks: are the articles a knowledge base lacks found, and how fast at scale?
 
-    python bench/gaps_bench.py [--only calibrate|banking77|vk|scale] [--quick] [--seeds 1,2,3,4,5]
+    python bench/gaps_bench.py [--only calibrate|banking77|vk|scale] [--quick] [--seeds 1,2,3,4,5] [--lexical]
+
+With the optional sentence encoder installed, :func:`find_gaps` gets it (the semantic method
+where it applies, see :mod:`search.gaps_method`); ``--lexical`` measures without it.
 
 - ``calibrate``: the confidence threshold (:data:`search.gaps.CONFIDENT`) from Banking77 with
   10 intents left out: the lowest top-hit score at which 90 % of the questions scoring at least
@@ -41,6 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_corpora import DATASETS, REPO, Unavailable, banking77, vk_cloud  # noqa: E402
 
+from search import semantic  # noqa: E402
 from search.engine import Engine  # noqa: E402
 from search.gaps import GapReport, GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
 from search.index import build_index  # noqa: E402
@@ -61,6 +65,13 @@ def engine_search(engine: Engine):
         return [Match(h.id, h.title, h.score) for h in engine.search(text, limit=3).hits]
 
     return search
+
+
+def encoder(lexical: bool):
+    """The sentence encoder as :func:`find_gaps` takes it (``None``: lexical only, or not installed)."""
+    if lexical or not semantic.available()[0]:
+        return None
+    return semantic.shared_encoder().encode
 
 
 def write_tickets(path: Path, texts: Sequence[str]) -> None:
@@ -136,7 +147,7 @@ def pools(report: GapReport, gold: list[tuple[str, str]], missing: Sequence[str]
     return dict(sorted(out.items()))
 
 
-def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
+def run_banking(seeds: Sequence[int], settings: GapSettings, embed) -> dict:
     results = []
     for seed in seeds:
         with tempfile.TemporaryDirectory() as tmp:
@@ -148,14 +159,14 @@ def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
             questions = QuestionSet(now=NOW)
             for q in parsed.questions:
                 questions.add(q.text, source="tickets", at=q.created_at)
-            report = find_gaps(questions, engine_search(engine), articles=known, settings=settings)
+            report = find_gaps(questions, engine_search(engine), articles=known, settings=settings, embed=embed)
             seconds = time.perf_counter() - started
         metrics = gap_metrics(report, gold, missing)
         where = pools(report, gold, missing)
-        results.append({"seed": seed, "left_out": missing, "seconds": round(seconds, 1),
+        results.append({"seed": seed, "left_out": missing, "seconds": round(seconds, 1), "method": report.method.name,
                         "totals": report.totals, "pools": where, **metrics})
         print(f"banking77 seed {seed}: recall {metrics['recall']:.2f} precision {metrics['precision']:.2f} "
-              f"purity {metrics['purity']:.2f}  ({seconds:.0f} s; {where})", flush=True)
+              f"purity {metrics['purity']:.2f}  ({report.method.name}, {seconds:.0f} s; {where})", flush=True)
     return {"seeds": results}
 
 
@@ -164,7 +175,7 @@ def run_banking(seeds: Sequence[int], settings: GapSettings) -> dict:
 VK_SECTION = "docs/ru/computing/iaas/faq/faq.md"  # the FAQ section with the most questions
 
 
-def run_vk(settings: GapSettings) -> dict:
+def run_vk(settings: GapSettings, embed) -> dict:
     """The VK KB without the pages one FAQ section links to; all dev FAQ questions as tickets."""
     manifest, _ = vk_cloud()
     rows = [json.loads(line) for line in (DATASETS / "vkcloud_faq_ru" / "dev.jsonl").read_text().splitlines()]
@@ -181,7 +192,7 @@ def run_vk(settings: GapSettings) -> dict:
         for q in read_questions(work / "tickets.csv").questions:
             questions.add(q.text, source="tickets")
         report = find_gaps(questions, engine_search(Engine.open(work / "index")), articles=article_questions(kept),
-                           settings=settings)
+                           settings=settings, embed=embed)
     in_gaps = {q.text for g in report.gaps for q in g.questions}
     new = {q.text for g in report.new_articles() for q in g.questions}
     top = report.new_articles()[:TOP]
@@ -193,11 +204,13 @@ def run_vk(settings: GapSettings) -> dict:
         "gap_questions_new_article": len(gold & new) / max(len(gold), 1),
         "other_questions_unanswered": len(in_gaps - gold) / max(len(rows) - len(gold), 1),
         "top10_mostly_gap_questions": mostly, "top10": [(g.size, g.label) for g in top], "totals": report.totals,
+        "method": report.method.name,
     }
     print(f"vk: {len(gold)} questions lose their pages ({len(left_out)} pages left out): "
           f"{result['gap_questions_unanswered']:.2f} of them unanswered or near misses, "
           f"{result['gap_questions_new_article']:.2f} in new-article gaps; other questions "
-          f"{result['other_questions_unanswered']:.2f}; top-10 gaps mostly of them: {mostly}", flush=True)
+          f"{result['other_questions_unanswered']:.2f}; top-10 gaps mostly of them: {mostly} ({report.method.name})",
+          flush=True)
     return result
 
 
@@ -229,7 +242,7 @@ def variation(text: str, i: int) -> str:
     return out.lower() if rng.random() < 0.3 else out
 
 
-def scale_child(n: int, index_dir: Path) -> None:
+def scale_child(n: int, index_dir: Path, lexical: bool) -> None:
     """One scale run (in its own process, so its peak RSS is its own)."""
     _, queries = banking77()
     texts = [q.text for q in queries]
@@ -252,16 +265,17 @@ def scale_child(n: int, index_dir: Path) -> None:
         calls += 1
         return base(text)
 
-    report = find_gaps(questions, search, settings=GapSettings())
+    report = find_gaps(questions, search, settings=GapSettings(), embed=encoder(lexical))
     total = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"questions": n, "distinct": report.totals["distinct"], "engine_calls": calls,
+                      "method": report.method.note,
                       "gaps": len(report.gaps), "write_export_s": round(written, 1),
                       "read_and_normalise_s": round(read, 1),
                       "wall_s": round(total, 1), "peak_rss_mb": round(peak)}))
 
 
-def run_scale(sizes: Sequence[int], articles: int = 10_000) -> dict:
+def run_scale(sizes: Sequence[int], articles: int = 10_000, lexical: bool = False) -> dict:
     """Each size in a child process against the VK corpus replicated to ``articles`` articles."""
     vk, _ = vk_cloud()
     copies = [replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
@@ -271,15 +285,15 @@ def run_scale(sizes: Sequence[int], articles: int = 10_000) -> dict:
         info = build_index(Manifest(articles=tuple(copies)), Path(tmp) / "index")
         print(f"scale: {articles:,}-article index built in {info.seconds:.0f} s", flush=True)
         for n in sizes:
-            proc = subprocess.run([sys.executable, __file__, "--scale-child", str(n), "--index", f"{tmp}/index"],
-                                  capture_output=True, text=True)
+            proc = subprocess.run([sys.executable, __file__, "--scale-child", str(n), "--index", f"{tmp}/index",
+                                   *(["--lexical"] if lexical else [])], capture_output=True, text=True)
             if proc.returncode:
                 print(f"scale {n:,}: failed\n{proc.stderr[-2000:]}", flush=True)
                 continue
             row = json.loads(proc.stdout.strip().splitlines()[-1])
             results.append(row)
             print(f"scale {n:,} questions: {row['distinct']:,} distinct, {row['engine_calls']:,} engine calls, "
-                  f"{row['wall_s']:.0f} s, peak {row['peak_rss_mb']:,} MB", flush=True)
+                  f"{row['wall_s']:.0f} s, peak {row['peak_rss_mb']:,} MB; {row['method']}", flush=True)
     return {"articles": articles, "runs": results}
 
 
@@ -289,11 +303,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=["calibrate", "banking77", "vk", "scale"])
     parser.add_argument("--quick", action="store_true", help="two seeds, 100,000 questions at most")
     parser.add_argument("--seeds", default=",".join(map(str, SEEDS)))
+    parser.add_argument("--lexical", action="store_true", help="without the sentence encoder, even when installed")
     parser.add_argument("--scale-child", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--index", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.scale_child:
-        scale_child(args.scale_child, args.index)
+        scale_child(args.scale_child, args.index, args.lexical)
         return 0
     OUT.mkdir(parents=True, exist_ok=True)
     seeds = [int(s) for s in args.seeds.split(",")]
@@ -301,19 +316,20 @@ def main(argv: list[str] | None = None) -> int:
         seeds = seeds[:2]
     out: dict = {}
     settings = GapSettings()
+    embed = encoder(args.lexical)
     if args.only in (None, "banking77"):
         try:
-            out["banking77"] = run_banking(seeds, settings)
+            out["banking77"] = run_banking(seeds, settings, embed)
         except Unavailable as exc:
             print(f"banking77: skipped: {exc}")
     if args.only in (None, "vk"):
         try:
-            out["vk"] = run_vk(settings)
+            out["vk"] = run_vk(settings, embed)
         except Unavailable as exc:
             print(f"vk: skipped: {exc}")
     if args.only in (None, "scale"):
         try:
-            out["scale"] = run_scale([100_000] if args.quick else [100_000, 1_000_000])
+            out["scale"] = run_scale([100_000] if args.quick else [100_000, 1_000_000], lexical=args.lexical)
         except Unavailable as exc:
             print(f"scale: skipped: {exc}")
     (OUT / "gaps.json").write_text(json.dumps(out, indent=2, ensure_ascii=False, default=str))

@@ -36,10 +36,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import NamedTuple
 
 from search.analysis import surfaces_and_terms
 from search.gaps_cluster import Clustering, assign, cluster
 from search.gaps_mask import without_placeholders
+from search.gaps_method import MAX_EMBEDDED, Embed, Method, choose_method
 from search.gaps_near import Profiles, idf_of, unit
 from search.gaps_typos import fold_typos
 
@@ -58,6 +60,21 @@ NEAR = 0.35
 NEAR_TOPIC = 0.4
 #: Cosine with a topic's centroid needed to join the topic.
 SIMILARITY = 0.5
+#: With sentence embeddings (:mod:`search.gaps_semantic`): a weakly matched question is a near
+#: miss of an article when its embedding's cosine with one of the article's ways of asking
+#: reaches this; calibrated with ``bench/gaps_bench.py`` (see bench/README.md).
+NEAR_SEMANTIC = 0.6
+#: ... a topic is a near miss when its centroid's cosine with an article's way of asking reaches this;
+NEAR_TOPIC_SEMANTIC = 0.85
+#: ... and a question joins a topic when its cosine with the topic's centroid reaches this.
+SIMILARITY_SEMANTIC = 0.65
+#: ... but only when that cosine is at most this much below the question's mean cosine with its
+#: ``FELLOWS`` closest fellow unanswered questions: a question of a missing topic is much closer
+#: to its fellows than to any article, one asked in an article's other words is not;
+NEAR_MARGIN = 0.1
+FELLOWS = 10
+#: ... and two topics whose centroids' cosine reaches this are one.
+MERGE_SEMANTIC = 0.8
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,13 @@ class GapSettings:
     fold_typos: bool = True
     near: float = NEAR
     near_topic: float = NEAR_TOPIC
+    near_semantic: float = NEAR_SEMANTIC
+    near_topic_semantic: float = NEAR_TOPIC_SEMANTIC
+    similarity_semantic: float = SIMILARITY_SEMANTIC
+    merge_semantic: float | None = MERGE_SEMANTIC
+    near_margin: float = NEAR_MARGIN
+    fellows: int = FELLOWS
+    max_embedded: int = MAX_EMBEDDED
 
 
 @dataclass(frozen=True)
@@ -126,6 +150,7 @@ class GapReport:
     since: datetime | None
     totals: dict[str, int]
     gaps: tuple[Gap, ...]
+    method: Method = Method("lexical", "lemma overlap")
 
     def new_articles(self) -> list[Gap]:
         """The gaps that need a new article, best first."""
@@ -264,18 +289,62 @@ def _lemma_of(surface: str) -> str:
 
 
 def find_gaps(questions: QuestionSet, search: SearchFn, *, articles: Mapping[str, Sequence[str]] | None = None,
-              settings: GapSettings = GapSettings(), progress: Progress | None = None) -> GapReport:
+              settings: GapSettings = GapSettings(), progress: Progress | None = None,
+              embed: Embed | None = None) -> GapReport:
     """Classify, cluster and rank ``questions`` (see the module docstring).
 
     ``articles`` maps article ids to the ways they are asked already (title and aliases): the
-    start of each article's profile for near misses (:mod:`search.gaps_near`).
+    start of each article's profile for near misses (:mod:`search.gaps_near`). ``embed`` (texts
+    to unit rows, e.g. ``search.semantic.shared_encoder().encode``) turns on the semantic method
+    where it applies (:mod:`search.gaps_method`); the report says which method ran.
     """
     distinct = questions.folded(fold=settings.fold_typos)
     current = [d for d in distinct if d.count]
     baseline = [d for d in distinct if not d.count and d.previous]
     hits = _search_all(current, search, progress)
     confident = [bool(h) and h[0].score >= settings.confident for h in hits]
-    known = {a: [question_terms(q) for q in qs] for a, qs in sorted((articles or {}).items())}
+    has_period = questions.since is not None
+    to_embed = sum(not ok for ok in confident) + (len(baseline) if has_period else 0)
+    method = choose_method([d.wording() for d in current], embed=embed, to_embed=to_embed,
+                           cap=settings.max_embedded)
+    if method.name == "semantic" and embed is not None:
+        groups = _semantic_groups(current, baseline, hits, confident, articles or {}, embed, settings, has_period,
+                                  progress)
+    else:
+        groups = _lexical_groups(current, baseline, hits, confident, articles or {}, settings, has_period)
+    gaps = [_gap(g, [current[i] for i in g.members], [hits[i] for i in g.members]) for g in groups]
+    gaps.sort(key=lambda g: (-g.weight, -g.size, g.label))
+    gaps = [_ranked(g, rank) for rank, g in enumerate(gaps, 1)]
+    near_total = sum(g.size for g in gaps if g.kind == "add-alias")
+    totals = {
+        "questions": questions.added, "distinct": len(current),
+        "answered": sum(d.count for d, ok in zip(current, confident, strict=True) if ok),
+        "near_miss": near_total, "unanswered": sum(g.size for g in gaps) - near_total,
+        "without_words": questions.without_words,
+    }
+    return GapReport(generated_at=questions.now, since=questions.since, totals=totals, gaps=tuple(gaps),
+                     method=method)
+
+
+class Group(NamedTuple):
+    """A gap before it is ranked: its kind, its questions (indexes into the current ones), each
+    one's cosine with the topic or article, the lexical centroid (for top terms), the baseline
+    count, and for a near miss found by embeddings the article (its id and title)."""
+
+    kind: str
+    members: list[int]
+    own: list[float]
+    centroid: dict[str, float]
+    previous: int | None
+    article: tuple[str, str] | None = None
+
+
+def _lexical_groups(current: list[_Distinct], baseline: list[_Distinct], hits: list[list[Match]],
+                    confident: list[bool], articles: Mapping[str, Sequence[str]], settings: GapSettings,
+                    has_period: bool) -> list[Group]:
+    """Near misses and topics by lemma overlap: profiles (:mod:`search.gaps_near`) and TF-IDF
+    leader clustering (:mod:`search.gaps_cluster`)."""
+    known = {a: [question_terms(q) for q in qs] for a, qs in sorted(articles.items())}
     profiles = Profiles(idf_of([*(d.terms for d in current), *(t for ts in known.values() for t in ts)]))
     for article_id, asked in known.items():
         for terms in asked:
@@ -294,13 +363,13 @@ def find_gaps(questions: QuestionSet, search: SearchFn, *, articles: Mapping[str
         else:
             pending.append(i)
     clustering = cluster([(current[i].terms, current[i].count) for i in pending], threshold=settings.similarity)
-    groups: list[tuple[str, list[int], list[float], dict[str, float], int | None]] = []
+    groups: list[Group] = []
     members_of: dict[int, list[int]] = {}
     sims: dict[int, float] = {}
     for position, label in enumerate(clustering.labels):
         members_of.setdefault(label, []).append(pending[position])
         sims[pending[position]] = clustering.similarity[position]
-    previous = _baseline(members_of, current, baseline, clustering, settings, questions.since is not None)
+    previous = _baseline(members_of, current, baseline, clustering, settings, has_period)
     for label, members in members_of.items():
         centroid = clustering.centroids[label]
         candidates = sorted({h.id for i in members for h in hits[i]})
@@ -310,27 +379,36 @@ def find_gaps(questions: QuestionSet, search: SearchFn, *, articles: Mapping[str
             for i in members:
                 near.setdefault(article_id, []).append(i)
             continue
-        groups.append(("new-article", members, [sims[i] for i in members], centroid, previous.get(label)))
+        groups.append(Group("new-article", members, [sims[i] for i in members], centroid, previous.get(label)))
     for article_id, members in sorted(near.items()):
         members.sort()
         own = [profiles.similarity(current[i].terms, article_id) for i in members]
-        before = sum(current[i].previous for i in members) if questions.since is not None else None
-        groups.append(("add-alias", members, own, _centroid([current[i].terms for i in members], profiles.idf),
-                       before))
-    gaps = [
-        _gap(kind, [current[i] for i in members], [hits[i] for i in members], own, centroid, before)
-        for kind, members, own, centroid, before in groups
-    ]
-    gaps.sort(key=lambda g: (-g.weight, -g.size, g.label))
-    gaps = [_ranked(g, rank) for rank, g in enumerate(gaps, 1)]
-    near_total = sum(g.size for g in gaps if g.kind == "add-alias")
-    totals = {
-        "questions": questions.added, "distinct": len(current),
-        "answered": sum(d.count for d, ok in zip(current, confident, strict=True) if ok),
-        "near_miss": near_total, "unanswered": sum(g.size for g in gaps) - near_total,
-        "without_words": questions.without_words,
-    }
-    return GapReport(generated_at=questions.now, since=questions.since, totals=totals, gaps=tuple(gaps))
+        before = sum(current[i].previous for i in members) if has_period else None
+        groups.append(Group("add-alias", members, own, _centroid([current[i].terms for i in members], profiles.idf),
+                            before))
+    return groups
+
+
+def _semantic_groups(current: list[_Distinct], baseline: list[_Distinct], hits: list[list[Match]],
+                     confident: list[bool], articles: Mapping[str, Sequence[str]], embed: Embed,
+                     settings: GapSettings, has_period: bool, progress: Progress | None) -> list[Group]:
+    """Near misses and topics by sentence embeddings (:mod:`search.gaps_semantic`); top terms
+    still come from the members' lemmas."""
+    from search.gaps_semantic import semantic_grouping  # numpy: only with an encoder
+
+    grouping = semantic_grouping(current, baseline, hits, confident, articles, embed, settings,
+                                 has_period=has_period, progress=progress)
+    idf = idf_of(d.terms for d in current)
+    groups = [Group("new-article", members, own, _centroid([current[i].terms for i in members], idf), before)
+              for members, own, before in grouping.topics]
+    for article_id, pairs in sorted(grouping.near.items()):
+        pairs.sort()
+        members = [i for i, _ in pairs]
+        before = sum(current[i].previous for i in members) if has_period else None
+        title = next(iter(articles.get(article_id, ())), article_id)
+        groups.append(Group("add-alias", members, [cos for _, cos in pairs],
+                            _centroid([current[i].terms for i in members], idf), before, (article_id, title)))
+    return groups
 
 
 def question_terms(text: str) -> tuple[str, ...]:
@@ -373,15 +451,16 @@ def _baseline(members_of: dict[int, list[int]], current: list[_Distinct], baseli
     return previous
 
 
-def _gap(kind: str, entries: list[_Distinct], hits: list[list[Match]], sims: list[float],
-         centroid: dict[str, float], previous: int | None) -> Gap:
+def _gap(group: Group, entries: list[_Distinct], hits: list[list[Match]]) -> Gap:
     """One gap from its distinct questions. Its nearest article: the one most of its questions
-    found first (for a near miss: the article whose profile they matched), with their mean score."""
+    found first; for a near miss, the article it was matched with (by profile: the hit all its
+    questions share; by embeddings: the group's article), with the engine's mean score for it."""
+    kind, sims, centroid, previous = group.kind, group.own, group.centroid, group.previous
     size = sum(d.count for d in entries)
     votes: Counter[str] = Counter()
     scores: dict[str, float] = {}
     titles: dict[str, str] = {}
-    article = _profile_article(kind, hits)
+    article = group.article[0] if group.article else _profile_article(kind, hits)
     for d, found in zip(entries, hits, strict=True):
         top = next((h for h in found if h.id == article), None) if article else (found[0] if found else None)
         if top is not None:
@@ -393,6 +472,8 @@ def _gap(kind: str, entries: list[_Distinct], hits: list[list[Match]], sims: lis
         best = min(votes, key=lambda a: (-votes[a], a))
         mean = scores[best] / votes[best]
         nearest = Match(best, titles[best], round(mean, 3))
+    elif group.article:
+        nearest = Match(group.article[0], group.article[1], 0.0)  # the engine never found it
     representative = max(zip(sims, entries, strict=True),
                          key=lambda m: (m[0] * (1 + math.log(m[1].count)), m[1].count, m[1].wording()))[1]
     surfaces: dict[str, Counter[str]] = {}

@@ -17,11 +17,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
+from search import semantic
 from search.engine import Engine
 from search.events import EventStore, EventStoreError, store_path
 from search.gaps import GapReport, QuestionSet, find_gaps
 from search.gaps_inputs import add_events, add_export, article_questions, article_signals, cached_search
+from search.gaps_method import Embed
 from search.index import IndexError_
 from search.manifest import ManifestError, load_manifest
 from search.questions import QuestionsError, read_questions
@@ -90,6 +93,18 @@ class StderrProgress:
             self.echo(line)
 
 
+def sentence_encoder() -> Embed | None:
+    """The optional English encoder as :func:`find_gaps` takes it, or ``None`` when it is not
+    installed. It loads on first use: Russian questions never pay for it."""
+    if not semantic.available()[0]:
+        return None
+
+    def embed(texts: list[str]) -> Any:
+        return semantic.shared_encoder().encode(texts)
+
+    return embed
+
+
 def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line: None) -> GapsRun:
     """Make the report for ``project`` (see the module docstring)."""
     project = project.resolve()
@@ -131,11 +146,11 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
             raise GapsError(str(exc)) from exc
         echo("kb: events: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in inputs["events"].items()))
     report = find_gaps(questions, cached_search(engine), articles=article_questions(manifest),
-                       progress=StderrProgress(echo))
+                       progress=StderrProgress(echo), embed=sentence_encoder())
     context = ReportContext(inputs=inputs, most_no_votes=most_no, most_sent=most_sent)
     out_dir = request.out_dir if request.out_dir.is_absolute() else project / request.out_dir
     paths = write_reports(report, context, out_dir, formats=request.formats)
     t = report.totals
     echo(f"kb: {t['questions']:,} questions, {t['answered']:,} answered, {t['near_miss']:,} near misses, "
-         f"{t['unanswered']:,} unanswered in {len(report.new_articles()):,} topics")
+         f"{t['unanswered']:,} unanswered in {len(report.new_articles()):,} topics; closeness by {report.method.note}")
     return GapsRun(report, paths)

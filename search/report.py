@@ -65,11 +65,12 @@ def trend_text(gap: Gap) -> str:
 
 
 def to_json(report: GapReport, context: ReportContext) -> dict[str, Any]:
-    """The ``gaps.json`` shape of INTERFACES.md, plus top terms, dates, weight and trend."""
+    """The ``gaps.json`` shape of INTERFACES.md, plus the method, top terms, dates, weight and trend."""
     return {
         "generated_at": _time(report.generated_at),
         "since": _time(report.since),
         "inputs": context.inputs,
+        "method": {"name": report.method.name, "note": report.method.note},
         "totals": report.totals,
         "gaps": [
             {
@@ -111,7 +112,8 @@ def render_markdown(report: GapReport, context: ReportContext, *, top: int = 20)
     t = report.totals
     lines = [f"# {md_escape(context.title)}", "",
              f"{t['questions']:,} questions: {t['answered']:,} answered, {t['near_miss']:,} near misses, "
-             f"{t['unanswered']:,} unanswered. Generated {_time(report.generated_at)}.", ""]
+             f"{t['unanswered']:,} unanswered. Generated {_time(report.generated_at)}; "
+             f"closeness by {md_escape(report.method.note)}.", ""]
     new = report.new_articles()[:top]
     if new:
         lines += ["## New articles needed", "", "| # | gap | questions | trend | nearest article |",

@@ -101,7 +101,7 @@ def render_html(report: GapReport, context: ReportContext, trend_text: Callable[
     period = f" · since {report.since.strftime('%Y-%m-%d')}" if report.since else ""
     body = [
         f"<h1>{_e(context.title)}</h1>",
-        f'<p class="meta">Generated {_e(generated)}{_e(period)}</p>',
+        f'<p class="meta">Generated {_e(generated)}{_e(period)} · closeness by {_e(report.method.note)}</p>',
         '<div class="totals">'
         + "".join(f"<div><b>{t.get(k, 0):,}</b>{_e(name)}</div>" for k, name in (
             ("questions", "questions"), ("answered", "answered"), ("near_miss", "near misses"),

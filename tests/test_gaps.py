@@ -74,6 +74,8 @@ def test_kb_gaps_writes_every_format_with_the_interfaces_shape(shop: Path):
     assert data["generated_at"] == "2026-06-01T12:00:00Z"
     assert set(data["totals"]) >= {"questions", "answered", "near_miss", "unanswered"}
     assert data["totals"]["questions"] == 8
+    assert data["method"]["name"] == "lexical"  # Russian questions: the English encoder is not used
+    assert "closeness by lemma overlap" in (shop / "reports" / "gaps.md").read_text(encoding="utf-8")
     gap = data["gaps"][0]
     assert set(gap) >= {"rank", "label", "size", "kind", "nearest", "sources", "questions"}
     assert gap["kind"] in ("new-article", "add-alias")

@@ -1,0 +1,105 @@
+"""The gap analysis with sentence embeddings: when it applies, what it groups, and that it is
+deterministic. These need the optional encoder (the ``semantic`` extra), as CI installs it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+
+from search import semantic
+from search.gaps import Match, QuestionSet, find_gaps
+from search.gaps_dense import cluster_dense
+from search.gaps_method import choose_method, latin_share
+
+NOW = datetime(2026, 6, 1, tzinfo=UTC)
+
+ARTICLES = {
+    "lost-card": ["Lost or stolen card", "I lost my card", "My card was stolen"],
+    "statement": ["Account statements", "Where do I find my statement?", "download a statement"],
+}
+
+# A missing topic asked in words that share no lemma from one question to the next, an
+# article's topic asked in other words, and a question of its own.
+FEES = ["What is the fee for paying in a foreign currency?", "Is there a charge when I pay abroad?",
+        "Which fees apply to card payments in euros?", "how much do you charge on payments in other currencies"]
+STOLEN = ["my card has been stolen", "someone stole my bank card"]
+ALONE = ["Can I open an account for my child?"]
+
+
+@pytest.fixture(scope="module")
+def embed():
+    ok, why = semantic.available()
+    assert ok, f"the semantic tests need the optional encoder: {why}"
+    return semantic.shared_encoder().encode
+
+
+def weak_search(text: str) -> list[Match]:
+    """An engine that finds something for every question but is never confident."""
+    return [Match("statement", "Account statements", 0.5), Match("lost-card", "Lost or stolen card", 0.4)]
+
+
+def questions_of(texts: list[str]) -> QuestionSet:
+    questions = QuestionSet(now=NOW)
+    for text in texts:
+        questions.add(text, source="tickets", at=NOW - timedelta(days=1))
+    return questions
+
+
+def test_a_missing_topic_is_one_gap_and_paraphrases_of_an_article_are_near_misses(embed):
+    report = find_gaps(questions_of(FEES + STOLEN + ALONE), weak_search, articles=ARTICLES, embed=embed)
+    assert report.method.name == "semantic"
+    new = report.new_articles()
+    assert sorted(q.text for q in new[0].questions) == sorted(FEES)
+    assert new[0].size == 4
+    assert [g.size for g in new[1:]] == [1]
+    near = report.near_misses()
+    assert len(near) == 1 and near[0].nearest.id == "lost-card"
+    assert sorted(q.text for q in near[0].questions) == sorted(STOLEN)
+    lexical = find_gaps(questions_of(FEES + STOLEN + ALONE), weak_search, articles=ARTICLES)
+    assert lexical.method.name == "lexical"
+    assert max(g.size for g in lexical.new_articles()) < 4  # lemma overlap scatters the fees
+
+
+def test_the_same_questions_in_any_order_give_the_same_report(embed):
+    texts = FEES + STOLEN + ALONE
+    first = find_gaps(questions_of(texts), weak_search, articles=ARTICLES, embed=embed)
+    again = find_gaps(questions_of(list(reversed(texts))), weak_search, articles=ARTICLES, embed=embed)
+    assert first.gaps == again.gaps
+
+
+def test_russian_questions_keep_the_lexical_method_unchanged(embed):
+    texts = ["Как вернуть товар без чека?", "вернуть товар без чека", "Где мой курьер", "курьер опоздал"]
+
+    def search(text: str) -> list[Match]:
+        return [Match("refund", "Как вернуть товар", 1.6 if "вернуть" in text else 0.4)]
+
+    with_encoder = find_gaps(questions_of(texts), search, embed=embed)
+    without = find_gaps(questions_of(texts), search)
+    assert with_encoder.method.name == "lexical"
+    assert "Latin-script" in with_encoder.method.note
+    assert with_encoder.gaps == without.gaps
+
+
+def test_the_method_is_chosen_by_script_and_bounded_by_the_cap():
+    def encode(texts: list[str]) -> np.ndarray:
+        return np.zeros((len(texts), 2), dtype=np.float32)
+
+    assert latin_share(["top up", "пополнить"]) == pytest.approx(5 / 14)
+    assert choose_method(["How do I top up?"], embed=None, to_embed=1).name == "lexical"
+    assert choose_method(["How do I top up?"], embed=encode, to_embed=1).name == "semantic"
+    assert choose_method(["Как пополнить?"], embed=encode, to_embed=1).name == "lexical"
+    capped = choose_method(["How do I top up?"], embed=encode, to_embed=11, cap=10)
+    assert capped.name == "lexical" and "over the cap of 10" in capped.note
+
+
+def test_dense_clustering_is_deterministic_and_joins_what_is_alike():
+    rng = np.random.default_rng(7)
+    centres = rng.normal(size=(3, 16)).astype(np.float32)
+    rows = np.concatenate([c + 0.1 * rng.normal(size=(5, 16)) for c in centres]).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    order = list(range(len(rows)))
+    first = cluster_dense(rows, [1] * len(rows), order, threshold=0.8, merge=0.9)
+    assert first.labels == cluster_dense(rows, [1] * len(rows), order, threshold=0.8, merge=0.9).labels
+    assert first.labels == [0] * 5 + [1] * 5 + [2] * 5
