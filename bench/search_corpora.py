@@ -2,8 +2,10 @@
 
 - Banking77: one article per intent, aliases = the first 10 training questions of the intent,
   queries = the remaining training questions.
-- VK Cloud help center: every page but FAQ pages and ``_includes``; queries = FAQ questions
-  whose answers link to pages (relevant = those pages).
+- VK Cloud help center: every page but FAQ pages and ``_includes``, as ``kb import`` sees it:
+  ``{include(...)}`` fragments inlined (by the importer's own code) and the section path of
+  the top and second-level folders' titles ("Вычисления / Cloud GPU"); queries = FAQ
+  questions whose answers link to pages (relevant = those pages).
 - The sample help center: ``kb/**/*.md`` read directly (front matter + Markdown), queries from
   ``bench/data/sample_queries.jsonl``.
 
@@ -20,6 +22,8 @@ from pathlib import Path
 
 import yaml
 
+from generator.importer_dialect import expand_includes
+from generator.importer_source import IncludeReader
 from search.manifest import ArticleRecord, Heading, Manifest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -95,6 +99,22 @@ def _clean(text: str) -> str:
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
+def _vk_section(docs: Path, page: Path) -> str:
+    """The section path `kb import` gives a page: the top folder's title, then the second-level
+    folder's ("Вычисления / Cloud GPU"), each from the folder's own page's ``.meta.json``."""
+    folders = page.relative_to(docs).parts[:-1]
+    if folders and page.stem == folders[-1]:
+        folders = folders[:-1]  # a folder's own page (x/x.md) belongs to the folder above
+    return " / ".join(t for t in (_vk_folder_title(docs, folders[:n]) for n in (1, 2) if len(folders) >= n) if t)
+
+
+def _vk_folder_title(docs: Path, folder: tuple[str, ...]) -> str:
+    meta_path = docs.joinpath(*folder, f"{folder[-1]}.meta.json")
+    meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+    title = meta.get("title") or folder[-1]
+    return _MACRO_VAR.sub(lambda m: _VARS.get(m.group(1), m.group(1)), title)
+
+
 def vk_cloud() -> tuple[Manifest, list[Query]]:
     """The VK Cloud help center and its FAQ questions (only those whose answers link pages)."""
     root = DATASETS / "vkcloud_docs_ru"
@@ -102,15 +122,19 @@ def vk_cloud() -> tuple[Manifest, list[Query]]:
     if not root.is_dir() or not faq.is_file():
         raise Unavailable(f"{root} or {faq} not found")
     articles = []
-    for path in sorted((root / "docs" / "ru").rglob("*.md")):
+    docs = root / "docs" / "ru"
+    read_include = IncludeReader(docs)
+    for path in sorted(docs.rglob("*.md")):
         rel = path.relative_to(root).as_posix()
         if "/_includes/" in rel or rel.endswith("/faq/faq.md"):
             continue
         meta_path = path.with_suffix(".meta.json")
         meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
-        body, headings = vk_markdown_to_text(path.read_text(encoding="utf-8"))
+        # included fragments are part of the page, as `kb import` writes it
+        md = expand_includes(path.read_text(encoding="utf-8"), read_include, origin=path.relative_to(docs).as_posix())
+        body, headings = vk_markdown_to_text(md)
         title = meta.get("title") or (headings[0].title if headings else path.stem)
-        section = rel.split("/")[2] if rel.count("/") > 2 else ""
+        section = _vk_section(docs, path)
         articles.append(
             ArticleRecord(
                 id=rel,
