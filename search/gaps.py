@@ -26,6 +26,11 @@ The stages:
    those of a badly worded one agree on the right article;
 5. **rank** by size weighted towards recent questions (a question ``half_life_days`` old counts
    half), with the trend against the baseline period (questions before ``since``).
+
+Steps 3 and 4 measure closeness by lemma overlap, unless ``embed`` (an English sentence
+encoder) is given and the questions are English: then by the cosine of sentence embeddings
+(:mod:`search.gaps_method` decides, :mod:`search.gaps_semantic` does it). The report's
+``method`` says which ran.
 """
 
 from __future__ import annotations
@@ -60,21 +65,22 @@ NEAR = 0.35
 NEAR_TOPIC = 0.4
 #: Cosine with a topic's centroid needed to join the topic.
 SIMILARITY = 0.5
-#: With sentence embeddings (:mod:`search.gaps_semantic`): a weakly matched question is a near
-#: miss of an article when its embedding's cosine with one of the article's ways of asking
-#: reaches this; calibrated with ``bench/gaps_bench.py`` (see bench/README.md).
+#: With sentence embeddings (:mod:`search.gaps_semantic`), all cosines of all-MiniLM-L6-v2
+#: embeddings, picked on Banking77 seeds 1-2 and confirmed on seeds 3-5 (bench/README.md): a
+#: weakly matched question is a near miss of an article when its cosine with one of the
+#: article's ways of asking (title, aliases) reaches this ...
 NEAR_SEMANTIC = 0.6
-#: ... a topic is a near miss when its centroid's cosine with an article's way of asking reaches this;
-NEAR_TOPIC_SEMANTIC = 0.85
-#: ... and a question joins a topic when its cosine with the topic's centroid reaches this.
-SIMILARITY_SEMANTIC = 0.65
-#: ... but only when that cosine is at most this much below the question's mean cosine with its
-#: ``FELLOWS`` closest fellow unanswered questions: a question of a missing topic is much closer
-#: to its fellows than to any article, one asked in an article's other words is not;
+#: ... and is at most this much below its mean cosine with its ``FELLOWS`` closest fellow
+#: unanswered questions: a question of a missing topic is much closer to its fellows than to
+#: any article, one asked in an article's other words is not;
 NEAR_MARGIN = 0.1
 FELLOWS = 10
-#: ... and two topics whose centroids' cosine reaches this are one.
+#: a question joins a topic when its cosine with the topic's centroid reaches this;
+SIMILARITY_SEMANTIC = 0.65
+#: two topics whose centroids' cosine reaches this are one;
 MERGE_SEMANTIC = 0.8
+#: a topic is a near miss when its centroid's cosine with an article's way of asking reaches this.
+NEAR_TOPIC_SEMANTIC = 0.85
 
 
 @dataclass(frozen=True)
