@@ -202,8 +202,13 @@ class Engine:
         if self._generation.vectors is not None:
             _query_vector("warm up")
 
-    def search(self, text: str, *, limit: int = 10) -> SearchResult:
-        """Best articles for a customer's ``text``; never raises on odd input."""
+    def search(self, text: str, *, limit: int = 10, meaning: bool = True) -> SearchResult:
+        """Best articles for a customer's ``text``; never raises on odd input.
+
+        ``meaning=False`` skips the re-ranking of English queries by sentence vectors: the
+        scores stay the lexical ones, on the scale the gap report's thresholds are calibrated
+        on (:data:`search.gaps.CONFIDENT`).
+        """
         generation = self._current()
         reader, vocabulary = generation.reader()
         analyzed = analyze_query(text or "", vocabulary, generation.synonyms)
@@ -212,7 +217,7 @@ class Engine:
         # An English query's sentence vector is computed while the first stage runs: the
         # encoder spends its time in numpy, which lets the scoring thread go on.
         meaning = _ENCODER.submit(_query_vector, _encoder_text(text)) if (
-            generation.vectors is not None and is_latin(text)) else None
+            meaning and generation.vectors is not None and is_latin(text)) else None
         scored = bm25f(
             reader,
             analyzed.slots,
