@@ -59,10 +59,10 @@ TOP = 10
 
 
 def engine_search(engine: Engine):
-    """The engine as :func:`find_gaps` calls it (top 3 hits, ids, titles and scores)."""
+    """The engine as :func:`find_gaps` calls it (top 3 hits, ids, titles and lexical scores)."""
 
     def search(text: str) -> list[Match]:
-        return [Match(h.id, h.title, h.score) for h in engine.search(text, limit=3).hits]
+        return [Match(h.id, h.title, h.score) for h in engine.search(text, limit=3, meaning=False).hits]
 
     return search
 

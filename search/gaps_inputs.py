@@ -98,12 +98,13 @@ def article_signals(store: EventStore, titles: dict[str, str], *, since: datetim
 
 
 def cached_search(engine: Engine, *, limit: int = HITS) -> SearchFn:
-    """The engine as :func:`search.gaps.find_gaps` calls it, answering each text once."""
+    """The engine as :func:`search.gaps.find_gaps` calls it, answering each text once, with its
+    lexical scores (``meaning=False``): :data:`search.gaps.CONFIDENT` is calibrated on them."""
     cache: dict[str, list[Match]] = {}
 
     def search(text: str) -> list[Match]:
         if text not in cache:
-            cache[text] = [Match(h.id, h.title, h.score) for h in engine.search(text, limit=limit).hits]
+            cache[text] = [Match(h.id, h.title, h.score) for h in engine.search(text, limit=limit, meaning=False).hits]
         return cache[text]
 
     return search
