@@ -159,27 +159,29 @@ class Encoder:
             x = _layer_norm(out + x, w[p + "output.LayerNorm.weight"], w[p + "output.LayerNorm.bias"], self.eps)
         return x
 
-    def encode(self, texts: list[str], *, batch_size: int = 32) -> Any:
-        """Unit-norm embeddings, one float32 row of 384 per text, in the order given."""
+    def encode(self, texts: list[str], *, batch_size: int = 32, max_tokens: int = MAX_TOKENS) -> Any:
+        """Unit-norm embeddings, one float32 row of 384 per text, in the order given.
+
+        ``max_tokens`` (at most :data:`MAX_TOKENS`) cuts longer texts, keeping the closing
+        [SEP]: the encoder's cost grows with the tokens, and a query's gist is in its start.
+        """
         import numpy as np
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(list(texts))
+        token_ids = [_cut(e.ids, max_tokens) for e in self.tokenizer.encode_batch(list(texts))]
         # Batch texts of similar length together: less padding, same results.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lambda i: len(token_ids[i]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            length = max(len(encodings[i].ids) for i in chunk)
+            length = max(len(token_ids[i]) for i in chunk)
             ids = np.zeros((len(chunk), length), dtype=np.int64)
-            types = np.zeros((len(chunk), length), dtype=np.int64)
+            types = np.zeros((len(chunk), length), dtype=np.int64)  # one segment: all 0
             mask = np.zeros((len(chunk), length), dtype=np.int64)
             for row, i in enumerate(chunk):
-                e = encodings[i]
-                n = len(e.ids)
-                ids[row, :n] = e.ids
-                types[row, :n] = e.type_ids
+                n = len(token_ids[i])
+                ids[row, :n] = token_ids[i]
                 mask[row, :n] = 1
             states = self._forward(ids, mask, types)
             m = mask[:, :, None].astype(np.float32)
@@ -187,6 +189,11 @@ class Encoder:
             norms = np.linalg.norm(pooled, axis=1, keepdims=True)
             out[chunk] = pooled / np.clip(norms, 1e-12, None)
         return out
+
+
+def _cut(ids: list[int], max_tokens: int) -> list[int]:
+    """``ids`` ([CLS] ... [SEP]) cut to ``max_tokens``, the closing [SEP] kept."""
+    return ids if len(ids) <= max_tokens else [*ids[: max_tokens - 1], ids[-1]]
 
 
 @lru_cache(maxsize=1)
