@@ -165,28 +165,16 @@ def run_speed(queries: list[Query], *, articles: int = 10_000, english: list[Que
     except Unavailable as exc:
         print(f"speed: sample KB skipped: {exc}")
     try:
-        vk, _ = vk_cloud()
-        copies = [
-            replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
-            for i in range(articles // len(vk.articles) + 1)
-            for a in vk.articles
-        ][:articles]
-        corpora[f"vk x{articles}"] = Manifest(articles=tuple(copies))
+        corpora[f"vk x{articles}"] = replicated(vk_cloud()[0], articles)
     except Unavailable as exc:
         print(f"speed: VK corpus skipped: {exc}")
     if english:
         try:
-            bank, _ = banking77()
             # replicas differ in their ids only, so their texts are embedded once: the build
             # time below leaves out most of the embedding a real 10,000-article English KB costs
             # (see "vectors" for the rate)
-            copies = [
-                replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
-                for i in range(articles // len(bank.articles) + 1)
-                for a in bank.articles
-            ][:articles]
             name = f"banking77 x{articles}"
-            corpora[name] = Manifest(articles=tuple(copies))
+            corpora[name] = replicated(banking77()[0], articles)
             questions[name] = [q.text for q in english[:1000]]
         except Unavailable as exc:
             print(f"speed: Banking77 corpus skipped: {exc}")
@@ -220,6 +208,16 @@ def run_speed(queries: list[Query], *, articles: int = 10_000, english: list[Que
                 "vectors": vectors,
             }
     return result
+
+
+def replicated(manifest: Manifest, articles: int) -> Manifest:
+    """``manifest``'s articles repeated (ids and URLs made unique) up to ``articles``."""
+    copies = [
+        replace(a, id=f"{a.id}~{i}", url=f"{a.url}~{i}")
+        for i in range(articles // len(manifest.articles) + 1)
+        for a in manifest.articles
+    ][:articles]
+    return Manifest(articles=tuple(copies))
 
 
 def _embedding_rate(manifest: Manifest, sample: int = 300) -> dict:
