@@ -5,9 +5,10 @@
 With the optional sentence encoder installed, :func:`find_gaps` gets it (the semantic method
 where it applies, see :mod:`search.gaps_method`); ``--lexical`` measures without it.
 
-- ``calibrate``: the confidence threshold (:data:`search.gaps.CONFIDENT`) from Banking77 with
-  10 intents left out: the lowest top-hit score at which 90 % of the questions scoring at least
-  that much got their own intent (questions of left-out intents count as wrong);
+- ``calibrate``: the confidence thresholds (:data:`search.gaps.CONFIDENT`, ``CONFIDENT_SEMANTIC``)
+  from Banking77 with 10 intents left out, on the first three ``--seeds``: for a grid of t, the
+  share of the questions scoring at least t that got their own intent (questions of left-out
+  intents count as wrong), and the lowest t reaching 90 %;
 - ``banking77``: the search benchmark's 77-intent KB without 10 intents chosen at random; every
   question not in the KB goes in as a ticket export (a CSV through the real parser). Over the
   top 10 new-article gaps: recall (left-out intents that are the majority intent of some top-10
@@ -46,7 +47,7 @@ from search_corpora import DATASETS, REPO, Unavailable, banking77, vk_cloud  # n
 
 from search import semantic  # noqa: E402
 from search.engine import Engine  # noqa: E402
-from search.gaps import GapReport, GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
+from search.gaps import CONFIDENT, CONFIDENT_SEMANTIC, GapReport, GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
 from search.index import build_index  # noqa: E402
 from search.manifest import Manifest  # noqa: E402
 from search.questions import read_questions  # noqa: E402
@@ -168,6 +169,53 @@ def run_banking(seeds: Sequence[int], settings: GapSettings, embed) -> dict:
         print(f"banking77 seed {seed}: recall {metrics['recall']:.2f} precision {metrics['precision']:.2f} "
               f"purity {metrics['purity']:.2f}  ({report.method.name}, {seconds:.0f} s; {where})", flush=True)
     return {"seeds": results}
+
+
+# ---- calibration of CONFIDENT ----------------------------------------------------------------
+
+GRID = tuple(round(1.0 + 0.05 * k, 2) for k in range(13))  # 1.0 ... 1.6: where Banking77 scores lie
+CALIBRATION_SEEDS = 3
+TARGET_SHARE = 0.9
+
+
+def top_hits(seed: int) -> list[tuple[float, bool, int]]:
+    """Each distinct question of a Banking77 run: its top hit's lexical score (0 without a hit),
+    whether that hit is its own intent (never, for a left-out intent's question), and how often
+    it is asked."""
+    with tempfile.TemporaryDirectory() as tmp:
+        engine, _, gold, _ = banking_setup(seed, Path(tmp))
+        search = engine_search(engine)
+        out = []
+        for (text, intent), count in sorted(Counter(gold).items()):
+            hits = search(text)  # a left-out intent is not in the index: its questions count as wrong
+            out.append((hits[0].score if hits else 0.0, bool(hits) and hits[0].id == intent, count))
+    return out
+
+
+def precision_at(rows: Sequence[tuple[float, bool, int]], t: float) -> tuple[float, float]:
+    """Of the questions whose top hit scores at least ``t``: the share that got their own intent,
+    and the share of all questions they are (how many would count as answered)."""
+    above = [(ok, n) for score, ok, n in rows if score >= t]
+    total = sum(n for _, _, n in rows)
+    asked = sum(n for _, n in above)
+    return sum(n for ok, n in above if ok) / max(asked, 1), asked / max(total, 1)
+
+
+def run_calibrate(seeds: Sequence[int]) -> dict:
+    """The lowest top-hit score at which :data:`TARGET_SHARE` of the questions scoring at least
+    that much got their own intent, per seed and over the seeds together (see bench/README.md)."""
+    per_seed = {seed: top_hits(seed) for seed in seeds}
+    per_seed["all"] = [row for seed in seeds for row in per_seed[seed]]
+    out: dict = {}
+    for name, rows in per_seed.items():
+        grid = {t: precision_at(rows, t) for t in GRID}
+        lowest = next((t for t in GRID if grid[t][0] >= TARGET_SHARE), None)
+        out[str(name)] = {"lowest": lowest, "grid": {str(t): [round(p, 3), round(c, 3)] for t, (p, c) in grid.items()}}
+        shown = "  ".join(f"{t}: {p:.2f} ({c:.0%})" for t, (p, c) in grid.items())
+        print(f"calibrate seed {name}: own intent among questions scoring >= t (share of all): {shown}", flush=True)
+        print(f"calibrate seed {name}: lowest t reaching {TARGET_SHARE:.0%}: {lowest} "
+              f"(CONFIDENT is {CONFIDENT}, CONFIDENT_SEMANTIC {CONFIDENT_SEMANTIC})", flush=True)
+    return out
 
 
 # ---- VK Cloud --------------------------------------------------------------------------------
@@ -317,6 +365,11 @@ def main(argv: list[str] | None = None) -> int:
     out: dict = {}
     settings = GapSettings()
     embed = encoder(args.lexical)
+    if args.only in (None, "calibrate"):
+        try:
+            out["calibrate"] = run_calibrate(seeds[:CALIBRATION_SEEDS])
+        except Unavailable as exc:
+            print(f"calibrate: skipped: {exc}")
     if args.only in (None, "banking77"):
         try:
             out["banking77"] = run_banking(seeds, settings, embed)
