@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from search import semantic
-from search.gaps import Match, QuestionSet, find_gaps
+from search.gaps import CONFIDENT, CONFIDENT_SEMANTIC, Match, QuestionSet, find_gaps
 from search.gaps_dense import cluster_dense
 from search.gaps_method import choose_method, latin_share
 
@@ -103,3 +103,14 @@ def test_dense_clustering_is_deterministic_and_joins_what_is_alike():
     first = cluster_dense(rows, [1] * len(rows), order, threshold=0.8, merge=0.9)
     assert first.labels == cluster_dense(rows, [1] * len(rows), order, threshold=0.8, merge=0.9).labels
     assert first.labels == [0] * 5 + [1] * 5 + [2] * 5
+
+
+def test_the_semantic_method_answers_only_above_its_own_stricter_threshold(embed):
+    def search(text: str) -> list[Match]:  # between CONFIDENT and CONFIDENT_SEMANTIC
+        return [Match("lost-card", "Lost or stolen card", (CONFIDENT + CONFIDENT_SEMANTIC) / 2)]
+
+    semantic_report = find_gaps(questions_of(FEES), search, articles=ARTICLES, embed=embed)
+    lexical_report = find_gaps(questions_of(FEES), search, articles=ARTICLES)
+    assert CONFIDENT < CONFIDENT_SEMANTIC
+    assert semantic_report.totals["answered"] == 0
+    assert lexical_report.totals["answered"] == len(FEES)
