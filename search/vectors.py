@@ -19,9 +19,11 @@ texts the previous index already embedded, so editing one article re-embeds only
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,10 +44,10 @@ LATIN_SHARE = 0.6
 #: queries and confirmed on the other (bench/semantic_experiment.py).
 LEXICAL_WEIGHT = 0.2
 
-#: Texts embedded per progress line at build time.
+#: Texts embedded per progress line (and per task of a worker process) at build time.
 EMBED_BATCH = 2000
-
-Encode = Callable[[list[str]], Any]
+#: At most this many processes embed at build (one per core below that).
+EMBED_WORKERS = 4
 
 
 def enabled() -> tuple[bool, str]:
@@ -81,11 +83,14 @@ def article_texts(manifest: Manifest) -> list[tuple[str, str]]:
 
 
 def write_vectors(manifest: Manifest, target: Path, *, previous: Path | None = None,
-                  encode: Encode | None = None, say: Callable[[str], None] = lambda line: None) -> tuple[int, int]:
+                  say: Callable[[str], None] = lambda line: None, workers: int | None = None,
+                  batch: int = EMBED_BATCH) -> tuple[int, int]:
     """Embed the articles' Latin-script questions into ``target``; return (rows, newly embedded).
 
     Rows of texts that ``previous`` (the index being replaced) already holds are copied, not
-    re-embedded. Writes nothing when no text is Latin-script.
+    re-embedded. More than one ``batch`` of new texts is embedded by ``workers`` processes
+    (default: one per core, at most :data:`EMBED_WORKERS`): a large English knowledge base's
+    first build is mostly this. Writes nothing when no text is Latin-script.
     """
     import numpy as np
 
@@ -98,18 +103,34 @@ def write_vectors(manifest: Manifest, target: Path, *, previous: Path | None = N
     if missing:
         say(f"embedding {len(missing)} English titles and aliases for meaning-based search"
             f" ({len(texts) - len(missing)} kept from the previous index)")
-        encode = encode or semantic.shared_encoder().encode
-        for start in range(0, len(missing), EMBED_BATCH):
-            chunk = missing[start:start + EMBED_BATCH]
-            for text, vector in zip(chunk, encode(chunk), strict=True):
-                known[text] = vector
-            if len(missing) > EMBED_BATCH:
-                say(f"  embedded {min(start + EMBED_BATCH, len(missing))} of {len(missing)}")
+        chunks = [missing[start:start + batch] for start in range(0, len(missing), batch)]
+        workers = min(workers or os.cpu_count() or 1, EMBED_WORKERS, len(chunks))
+        done = 0
+        for chunk, vectors in zip(chunks, _embedded(chunks, workers), strict=True):
+            known.update(zip(chunk, vectors, strict=True))
+            done += len(chunk)
+            if len(chunks) > 1:
+                say(f"  embedded {done} of {len(missing)}")
     matrix = np.stack([np.asarray(known[t], dtype=np.float16) for t in texts])
     np.save(target / VECTORS_FILE, matrix, allow_pickle=False)
     meta = {"model": MODEL, "ids": [article for article, _ in rows], "texts": texts}
     (target / VECTORS_META).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     return len(texts), len(missing)
+
+
+def _embedded(chunks: list[list[str]], workers: int) -> Iterator[Any]:
+    """Each chunk's vectors, in order: in this process, or in ``workers`` fresh ones (spawned,
+    not forked: each loads its own encoder, with one BLAS thread)."""
+    if workers <= 1:
+        yield from map(_encode, chunks)
+        return
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        yield from pool.map(_encode, chunks)
+
+
+def _encode(texts: list[str]) -> Any:
+    return semantic.shared_encoder().encode(texts)
 
 
 def _previous_rows(previous: Path | None) -> dict[str, Any]:

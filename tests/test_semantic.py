@@ -114,6 +114,23 @@ def test_rebuild_embeds_only_new_texts(tmp_path, encoder_installed):
     assert _top(Engine.open(tmp_path / "index"), "my top-up got rejected")[0] == "top-up-failed"
 
 
+def test_worker_processes_embed_as_this_one_does(tmp_path, encoder_installed):
+    import numpy as np
+
+    from search.vectors import write_vectors
+
+    manifest = Manifest(articles=CARDS)
+    (tmp_path / "one").mkdir()
+    (tmp_path / "two").mkdir()
+    lines: list[str] = []
+    assert write_vectors(manifest, tmp_path / "one", workers=1) == (10, 10)
+    assert write_vectors(manifest, tmp_path / "two", workers=2, batch=3, say=lines.append) == (10, 10)
+    assert lines[-1] == "  embedded 10 of 10"
+    one, two = (np.load(tmp_path / d / VECTORS_FILE) for d in ("one", "two"))
+    assert np.allclose(one.astype(np.float32), two.astype(np.float32), atol=2e-3)
+    assert (tmp_path / "one" / VECTORS_META).read_text() == (tmp_path / "two" / VECTORS_META).read_text()
+
+
 def test_switch_turns_vectors_off(tmp_path, monkeypatch, encoder_installed):
     build_index(Manifest(articles=CARDS), tmp_path / "with")
     monkeypatch.setenv("KB_SEMANTIC", "0")
