@@ -29,6 +29,7 @@ from search.index import IndexError_
 from search.manifest import ManifestError, load_manifest
 from search.questions import QuestionsError, read_questions
 from search.report import FORMATS, ReportContext, write_reports
+from search.vectors import ArticleVectors
 
 Echo = Callable[[str], None]
 
@@ -93,14 +94,30 @@ class StderrProgress:
             self.echo(line)
 
 
-def sentence_encoder() -> Embed | None:
+def sentence_encoder(index: Path | None = None) -> Embed | None:
     """The optional English encoder as :func:`find_gaps` takes it, or ``None`` when it is not
-    installed. It loads on first use: Russian questions never pay for it."""
+    installed. It loads on first use: Russian questions never pay for it. Texts whose vectors
+    the search index at ``index`` already holds (its articles' English titles and aliases,
+    :mod:`search.vectors`) are taken from there, not embedded again."""
     if not semantic.available()[0]:
         return None
+    stored: dict[str, Any] = {}
+    loaded = False
 
     def embed(texts: list[str]) -> Any:
-        return semantic.shared_encoder().encode(texts)
+        nonlocal loaded
+        import numpy as np
+
+        if not loaded:
+            loaded = True
+            vectors = ArticleVectors.load(index.resolve()) if index is not None and index.exists() else None
+            if vectors is not None:
+                stored.update(zip(vectors.texts, vectors.matrix, strict=True))
+        keys = [" ".join(t.split()) for t in texts]
+        new = sorted({k for k in keys if k not in stored})
+        fresh = dict(zip(new, semantic.shared_encoder().encode(new), strict=True)) if new else {}
+        rows = [stored[k] if k in stored else fresh[k] for k in keys]
+        return np.stack(rows).astype(np.float32) if rows else semantic.shared_encoder().encode([])
 
     return embed
 
@@ -146,7 +163,7 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
             raise GapsError(str(exc)) from exc
         echo("kb: events: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in inputs["events"].items()))
     report = find_gaps(questions, cached_search(engine), articles=article_questions(manifest),
-                       progress=StderrProgress(echo), embed=sentence_encoder())
+                       progress=StderrProgress(echo), embed=sentence_encoder(project / ".kb" / "index"))
     context = ReportContext(inputs=inputs, most_no_votes=most_no, most_sent=most_sent)
     out_dir = request.out_dir if request.out_dir.is_absolute() else project / request.out_dir
     paths = write_reports(report, context, out_dir, formats=request.formats)

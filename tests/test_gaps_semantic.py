@@ -114,3 +114,26 @@ def test_the_semantic_method_answers_only_above_its_own_stricter_threshold(embed
     assert CONFIDENT < CONFIDENT_SEMANTIC
     assert semantic_report.totals["answered"] == 0
     assert lexical_report.totals["answered"] == len(FEES)
+
+
+def test_the_report_takes_the_articles_vectors_from_the_search_index(tmp_path, embed):
+    from search.gaps_run import sentence_encoder
+    from search.index import build_index
+    from search.manifest import ArticleRecord, Manifest
+    from search.vectors import ArticleVectors
+
+    card = ArticleRecord(id="card-arrival", url="cards/card-arrival/", title="Card arrival", summary="",
+                         aliases=("When will my new card arrive?",), section="Cards", body="Posted in 3 days.")
+    info = build_index(Manifest(articles=(card,)), tmp_path / "index")
+    stored = ArticleVectors.load(info.path)
+    encode = sentence_encoder(tmp_path / "index")
+    # an article's text comes from the index as it was stored (float16), however it is spaced;
+    # a new text is embedded, in the order asked
+    got = encode(["When will my  new card arrive?", "Where is my parcel?", "Card arrival"])
+    assert got.dtype == np.float32 and got.shape == (3, 384)
+    assert np.array_equal(got[0], stored.matrix[stored.texts.index("When will my new card arrive?")].astype(np.float32))
+    assert np.array_equal(got[2], stored.matrix[stored.texts.index("Card arrival")].astype(np.float32))
+    assert np.allclose(got[1], semantic.shared_encoder().encode(["Where is my parcel?"])[0], atol=1e-5)
+    # without an index it embeds everything itself
+    alone = sentence_encoder(tmp_path / "missing")(["Card arrival"])
+    assert np.allclose(alone[0], got[2], atol=2e-3)
