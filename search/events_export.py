@@ -4,8 +4,9 @@ Every record carries ``kind`` (``queries``, ``clicks``, ``feedback``, ``sent_lin
 the columns of its kind (:data:`~search.events_schema.COLUMNS`). With ``kind="all"`` the kinds are
 merged in time order; the CSV header is then the union of their columns and a record leaves the
 others empty. In CSV, ``top_ids`` is a JSON list, ``helpful`` is ``true``/``false`` and a missing
-value is an empty field. Values are written as stored: a spreadsheet opening the file may read a
-query starting with ``=`` as a formula, so import the file as text there.
+value is an empty field. Customers' text starting with ``=``, ``+``, ``-``, ``@`` or a tab gets a
+leading ``'`` in CSV (:func:`search.report.csv_cell`), so a spreadsheet opening the file shows
+it instead of running it as a formula; JSON Lines keeps every value as stored.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any, TextIO
 from search.events import EventStore
 from search.events_clean import check_choice
 from search.events_schema import COLUMNS, KINDS
+from search.report import csv_cell
 
 FORMATS = ("csv", "jsonl")
 
@@ -52,6 +54,8 @@ def _cell(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, list):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        return csv_cell(value)  # text people typed; numbers and stamps cannot start with "="
     return str(value)
 
 

@@ -358,6 +358,18 @@ def test_export_csv_has_a_header_and_reads_back(project):
     assert json.loads(everything[0]["top_ids"]) == ["tracking"] and everything[0]["comment"] == ""
 
 
+def test_export_csv_never_hands_a_spreadsheet_a_formula(project):
+    with EventStore(store_path(project)) as store:
+        store.record_query('=HYPERLINK("http://evil.example","click")', hits=0, top_ids=[], session=SESSION)
+        store.record_feedback("tracking", False, comment="+1 не помогло", session=SESSION)
+    rows = list(csv.DictReader(io.StringIO(export(project, "--format", "csv").stdout, newline="")))
+    assert rows[-2]["text"] == "'=HYPERLINK(\"http://evil.example\",\"click\")"
+    assert rows[-1]["comment"] == "'+1 не помогло"
+    assert rows[0]["text"] == "Где, мой «заказ»? и"  # ordinary text is untouched
+    lines = [json.loads(line) for line in export(project).stdout.splitlines()]
+    assert lines[-2]["text"].startswith("=HYPERLINK(")  # JSON Lines keeps what was typed
+
+
 def test_export_errors(tmp_path, project):
     (tmp_path / "empty").mkdir()
     missing = export(tmp_path / "empty")
