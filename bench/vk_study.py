@@ -27,10 +27,7 @@ from search.index import build_index  # noqa: E402
 
 def build_lexical(manifest, path: Path) -> None:
     """kb's index without sentence vectors (they re-rank English queries only)."""
-    try:
-        build_index(manifest, path, semantic=False)
-    except TypeError:  # an index that has no sentence vectors to leave out
-        build_index(manifest, path)
+    build_index(manifest, path, semantic=False)
 
 
 def half(q: Query) -> str:

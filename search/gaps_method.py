@@ -20,9 +20,11 @@ This module needs no numpy: it decides, :mod:`search.gaps_semantic` does the wor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from search.vectors import latin_share  # one test of script for search and gaps
 
 Embed = Callable[[list[str]], Any]  # texts -> (len(texts), dim) float32 unit rows
 
@@ -38,20 +40,6 @@ class Method:
 
     name: str
     note: str
-
-
-def latin_share(texts: Iterable[str]) -> float:
-    """The share of letters in ``texts`` that are Latin (1.0 when there are no letters).
-
-    ``latin_share(["top up", "пополнить"])`` is 5 / 14.
-    """
-    latin = letters = 0
-    for text in texts:
-        for ch in text:
-            if ch.isalpha():
-                letters += 1
-                latin += ch < "\u0250"  # Basic Latin to Latin Extended-B
-    return latin / letters if letters else 1.0
 
 
 def choose_method(texts: Sequence[str], *, embed: Embed | None, to_embed: int,

@@ -21,8 +21,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
-import unicodedata
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,16 +56,30 @@ def enabled() -> tuple[bool, str]:
     return semantic.available()
 
 
+def _letters(texts: Iterable[str]) -> tuple[int, int]:
+    """(Latin letters, all letters) in ``texts``."""
+    latin = letters = 0
+    for text in texts:
+        for ch in text:
+            if ch.isalpha():
+                letters += 1
+                latin += ch < "\u0250"  # Basic Latin to Latin Extended-B
+    return latin, letters
+
+
+def latin_share(texts: Iterable[str]) -> float:
+    """The share of letters in ``texts`` that are Latin (1.0 when there are no letters).
+
+    ``latin_share(["top up", "пополнить"])`` is 5 / 14.
+    """
+    latin, letters = _letters(texts)
+    return latin / letters if letters else 1.0
+
+
 def is_latin(text: str) -> bool:
     """True when ``text`` is mostly Latin letters (an English question, not a Russian one)."""
-    latin = other = 0
-    for ch in text:
-        if ch.isalpha():
-            if ch.isascii() or unicodedata.name(ch, "").startswith("LATIN"):
-                latin += 1
-            else:
-                other += 1
-    return latin > 0 and latin >= LATIN_SHARE * (latin + other)
+    latin, letters = _letters((text,))
+    return letters > 0 and latin >= LATIN_SHARE * letters
 
 
 def article_texts(manifest: Manifest) -> list[tuple[str, str]]:
