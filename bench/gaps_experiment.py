@@ -3,8 +3,8 @@ cached, so a variant of the semantic gap analysis runs in seconds per seed.
 
     python bench/gaps_experiment.py [--seeds 6,7,8,9,10,11,12,13,14,15] [--why] [--set near_margin=0.12 ...]
 
-The figures are those of ``gaps_bench.py --only banking77`` (same KB, tickets and metrics),
-minus the ticket parser (its output is the texts themselves here). ``--why`` shows, for each
+The figures are those of ``gaps_bench.py --only banking77`` (same KB, tickets through the same
+parser, same metrics). ``--why`` shows, for each
 left-out intent that no top-10 gap found, where its questions went; ``--set`` overrides
 :class:`search.gaps.GapSettings` fields (each ``--set`` given several values, comma-separated,
 runs every combination). The caches live in
@@ -29,12 +29,22 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gaps_bench import LEFT_OUT, NOW, article_questions, banking_setup, engine_search, gap_metrics, pools  # noqa: E402
+from gaps_bench import (  # noqa: E402
+    LEFT_OUT,
+    NOW,
+    article_questions,
+    banking_setup,
+    engine_search,
+    gap_metrics,
+    pools,
+    write_tickets,
+)
 from search_corpora import REPO, banking77  # noqa: E402
 
 from search import semantic  # noqa: E402
 from search.gaps import GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
 from search.manifest import Manifest  # noqa: E402
+from search.questions import read_questions  # noqa: E402
 
 CACHE = REPO / "bench" / "out" / "gaps-cache"
 
@@ -85,10 +95,13 @@ def cached_search(seed: int, texts: list[str]):
 
 def run(seed: int, settings: GapSettings, embed, why: bool = False) -> dict:
     missing, gold, known = setup_without_index(seed)
-    search = cached_search(seed, [t for t, _ in gold])
+    with tempfile.TemporaryDirectory() as tmp:  # through the real parser, as gaps_bench does
+        write_tickets(Path(tmp) / "tickets.csv", [t for t, _ in gold])
+        parsed = read_questions(Path(tmp) / "tickets.csv").questions
+    search = cached_search(seed, [q.text for q in parsed])
     questions = QuestionSet(now=NOW)
-    for text, _ in gold:
-        questions.add(text, source="tickets")
+    for q in parsed:
+        questions.add(q.text, source="tickets", at=q.created_at)
     started = time.perf_counter()
     report = find_gaps(questions, search, articles=known, settings=settings, embed=embed)
     metrics = gap_metrics(report, gold, missing)
