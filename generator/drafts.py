@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,15 +107,69 @@ def _yaml_text(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
+#: A draft's title is cut to at most this many characters (at a word, with "…").
+TITLE_MAX = 90
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+#: Words of an opening greeting ("Добрый день, ..."), dropped with the comma after them.
+GREETING_WORDS = frozenset("""
+    здравствуйте здравствуй привет приветствую добрый доброе доброго день утро вечер времени суток
+    уважаемые уважаемая уважаемый поддержка коллеги
+    hi hello hey dear good morning afternoon evening team support there
+""".split())
+
+
+def plain_question(text: str) -> str:
+    """A customer's question as a writer wants it in a title or an alias: sentences that are
+    only a greeting or thanks ("Здравствуйте!", "Спасибо") and sentences that carry personal
+    data (a masked ``[phone]``, ``[email]``...) dropped, an opening greeting before a comma too.
+    The text itself when nothing would be left.
+
+        >>> plain_question("Здравствуйте! Не приходит SMS с кодом. Мой номер [phone]")
+        'Не приходит SMS с кодом.'
+    """
+    from search.gaps import question_units
+    from search.gaps_mask import PLACEHOLDERS
+
+    kept = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        sentence = sentence.strip()
+        if (not sentence or any(p in sentence for p in PLACEHOLDERS) or not question_units(sentence)
+                or set(re.findall(r"\w+", sentence.casefold())) <= GREETING_WORDS):
+            continue
+        head, comma, rest = sentence.partition(",")
+        words = re.findall(r"\w+", head.casefold())
+        if comma and words and set(words) <= GREETING_WORDS and question_units(rest):
+            sentence = rest.strip()
+        kept.append(sentence[:1].upper() + sentence[1:])
+    return " ".join(kept) or text.strip()
+
+
+def draft_title(question: str) -> str:
+    """A draft's title from a gap's label: :func:`plain_question`, no closing full stop, at most
+    :data:`TITLE_MAX` characters (cut at a word).
+
+        >>> draft_title("Добрый день, как изменить адрес доставки.")
+        'Как изменить адрес доставки'
+    """
+    title = plain_question(question)
+    if len(title) > TITLE_MAX:
+        title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
+    return _without_full_stop(title)
+
+
+def _without_full_stop(text: str) -> str:
+    return text if text.endswith("...") else text.rstrip(". ")
+
+
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
     """The text of a draft for one gap (:class:`search.gaps.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
     from search.gaps_mask import mask
 
-    label = mask(gap.label)
-    asked = [mask(q.text) for q in gap.questions]
-    aliases = [q for q in dict.fromkeys(asked) if q != label][:GAP_ALIASES]
-    lines = ["---", f"id: {article_id}", f"title: {_yaml_text(label)}", "status: draft"]
+    title = draft_title(mask(gap.label))
+    asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
+    aliases = [q for q in dict.fromkeys(asked) if q.casefold() != title.casefold()][:GAP_ALIASES]
+    lines = ["---", f"id: {article_id}", f"title: {_yaml_text(title)}", "status: draft"]
     if aliases:
         lines.append("aliases:")
         lines += [f"  - {_yaml_text(a)}" for a in aliases]
@@ -160,7 +215,7 @@ def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | Non
     written: list[Path] = []
     skipped: list[str] = []
     for gap in gaps:
-        label = mask(gap.label)
+        label = draft_title(mask(gap.label))
         if label.strip().casefold() in titles:
             skipped.append(label)
             continue

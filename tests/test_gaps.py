@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from generator.build import build, check
 from generator.cli import main
+from generator.drafts import TITLE_MAX, draft_title
 from search.events import EventStore, store_path
 from search.gaps import GapSettings, Match, QuestionSet, find_gaps
 from search.gaps_cluster import cluster
@@ -236,3 +237,36 @@ def test_scale_bench_variations_add_no_words():
     text = "How do I activate my new card?"
     same = sum(question_terms(mask(bench.variation(text, i))) == question_terms(text) for i in range(200))
     assert same >= 180
+
+
+@pytest.mark.parametrize(("label", "title"), [
+    ("Здравствуйте! Не могу оплатить картой, пишет ошибка 403. Мой телефон [phone]",
+     "Не могу оплатить картой, пишет ошибка 403"),
+    ("Добрый день, как изменить адрес доставки.", "Как изменить адрес доставки"),
+    ("Good morning! Where is my card?", "Where is my card?"),
+    ("Как, скажите, вернуть товар?", "Как, скажите, вернуть товар?"),  # "Как" is no greeting
+    ("Карта [card] заблокирована", "Карта [card] заблокирована"),  # nothing else to keep
+    ("Почему не приходит смс с кодом подтверждения при входе в личный кабинет с нового телефона после смены"
+     " номера?", "Почему не приходит смс с кодом подтверждения при входе в личный кабинет с нового телефона…"),
+])
+def test_draft_titles_drop_greetings_personal_data_and_length(label: str, title: str):
+    assert draft_title(label) == title
+    assert len(draft_title(label)) <= TITLE_MAX + 1
+
+
+def test_a_greeting_and_a_phone_number_stay_out_of_the_draft_title_and_aliases(shop: Path):
+    with (shop / "tickets.csv").open("ab") as f:
+        f.write("10;2026-05-31 12:10;Здравствуйте! Не работает бонусная карта в магазине. Мой телефон +7 912 345-67-89\n"
+                "11;2026-05-31 12:20;Добрый день, бонусная карта не работает в магазине\n".encode("cp1251"))
+    code, out, err = run_gaps(shop, "--drafts", "5")
+    assert code == 0, err
+    texts = [p.read_text(encoding="utf-8") for p in (shop / "kb" / "_drafts").glob("*.md")]
+    draft = next(t for t in texts if "бонусная" in t.casefold())
+    front = draft.split("\n---\n", 1)[0]
+    assert 'title: "Не работает бонусная карта в магазине"' in front or \
+        'title: "Бонусная карта не работает в магазине"' in front, front
+    assert "  - \"Не работает бонусная карта в магазине\"" in front or \
+        "  - \"Бонусная карта не работает в магазине\"" in front, front
+    assert "Здравствуйте" not in front.split("gap:")[0] and "Добрый день" not in front.split("gap:")[0]
+    assert "912" not in draft and "[phone]" in draft  # the evidence keeps the masked wording
+    assert not check(shop).errors
