@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -109,49 +108,19 @@ def _yaml_text(text: str) -> str:
 
 #: A draft's title is cut to at most this many characters (at a word, with "…").
 TITLE_MAX = 90
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
-#: Words of an opening greeting ("Добрый день, ..."), dropped with the comma after them.
-GREETING_WORDS = frozenset("""
-    здравствуйте здравствуй привет приветствую добрый доброе доброго день утро вечер времени суток
-    уважаемые уважаемая уважаемый поддержка коллеги
-    hi hello hey dear good morning afternoon evening team support there
-""".split())
-
-
-def plain_question(text: str) -> str:
-    """A customer's question as a writer wants it in a title or an alias: sentences that are
-    only a greeting or thanks ("Здравствуйте!", "Спасибо") and sentences that carry personal
-    data (a masked ``[phone]``, ``[email]``...) dropped, an opening greeting before a comma too.
-    The text itself when nothing would be left.
-
-        >>> plain_question("Здравствуйте! Не приходит SMS с кодом. Мой номер [phone]")
-        'Не приходит SMS с кодом.'
-    """
-    from search.gaps import question_units
-    from search.gaps_mask import PLACEHOLDERS
-
-    kept = []
-    for sentence in _SENTENCE_END.split(text.strip()):
-        sentence = sentence.strip()
-        if (not sentence or any(p in sentence for p in PLACEHOLDERS) or not question_units(sentence)
-                or set(re.findall(r"\w+", sentence.casefold())) <= GREETING_WORDS):
-            continue
-        head, comma, rest = sentence.partition(",")
-        words = re.findall(r"\w+", head.casefold())
-        if comma and words and set(words) <= GREETING_WORDS and question_units(rest):
-            sentence = rest.strip()
-        kept.append(sentence[:1].upper() + sentence[1:])
-    return " ".join(kept) or text.strip()
 
 
 def draft_title(question: str) -> str:
-    """A draft's title from a gap's label: :func:`plain_question`, no closing full stop, at most
-    :data:`TITLE_MAX` characters (cut at a word).
+    """A draft's title from a gap's label: :func:`search.gaps.plain_question`, capitalised, no
+    closing full stop, at most :data:`TITLE_MAX` characters (cut at a word).
 
         >>> draft_title("Добрый день, как изменить адрес доставки.")
         'Как изменить адрес доставки'
     """
+    from search.gaps import plain_question
+
     title = plain_question(question)
+    title = title[:1].upper() + title[1:]
     if len(title) > TITLE_MAX:
         title = title[:TITLE_MAX].rsplit(" ", 1)[0].rstrip(",;:-–— ") + "…"
     return _without_full_stop(title)
@@ -167,6 +136,8 @@ def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datet
     from search.gaps_mask import mask
 
     title = draft_title(mask(gap.label))
+    from search.gaps import plain_question
+
     asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
     aliases = [q for q in dict.fromkeys(asked) if q.casefold() != title.casefold()][:GAP_ALIASES]
     lines = ["---", f"id: {article_id}", f"title: {_yaml_text(title)}", "status: draft"]

@@ -36,6 +36,7 @@ encoder) is given and the questions are English: then by the cosine of sentence 
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -45,7 +46,7 @@ from typing import NamedTuple
 
 from search.analysis import surfaces_and_terms
 from search.gaps_cluster import Clustering, assign, cluster
-from search.gaps_mask import without_placeholders
+from search.gaps_mask import PLACEHOLDERS, without_placeholders
 from search.gaps_method import MAX_EMBEDDED, Embed, Method, choose_method
 from search.gaps_near import Profiles, idf_of, unit
 from search.gaps_typos import fold_typos
@@ -135,7 +136,7 @@ class Gap:
     """One topic the knowledge base does not answer (or answers under other words)."""
 
     rank: int
-    label: str  # the most representative question
+    label: str  # the most representative question, as plain_question() words it
     kind: str  # "new-article" or "add-alias"
     size: int  # questions in the period, repeats counted
     weight: float  # size weighted towards recent questions: the ranking key
@@ -183,6 +184,40 @@ def question_units(text: str) -> tuple[tuple[str, str], ...]:
     """
     pairs = [(surface, term) for _, surface, term in surfaces_and_terms(without_placeholders(text)) if term]
     return tuple(dict.fromkeys(pairs))
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\s*\n\s*")
+#: Words of an opening greeting ("Добрый день, ..."), dropped with the comma after them.
+GREETING_WORDS = frozenset("""
+    здравствуйте здравствуй привет приветствую добрый доброе доброго день утро вечер времени суток
+    уважаемые уважаемая уважаемый поддержка коллеги
+    hi hello hey dear good morning afternoon evening team support there
+""".split())
+
+
+def plain_question(text: str) -> str:
+    """A customer's question as a writer wants it in a title or an alias: sentences that are
+    only a greeting or thanks ("Здравствуйте!", "Спасибо") and sentences that carry personal
+    data (a masked ``[phone]``, ``[email]``...) dropped, an opening greeting before a comma too.
+    The text itself when nothing would be left.
+
+        >>> plain_question("Здравствуйте! Не приходит SMS с кодом. Мой номер [phone]")
+        'Не приходит SMS с кодом.'
+        >>> plain_question("Добрый день, не приходит SMS")
+        'не приходит SMS'
+    """
+    kept = []
+    for sentence in _SENTENCE_END.split(text.strip()):
+        sentence = sentence.strip()
+        if (not sentence or any(p in sentence for p in PLACEHOLDERS) or not question_units(sentence)
+                or set(re.findall(r"\w+", sentence.casefold())) <= GREETING_WORDS):
+            continue
+        head, comma, rest = sentence.partition(",")
+        words = re.findall(r"\w+", head.casefold())
+        if comma and words and set(words) <= GREETING_WORDS and question_units(rest):
+            sentence = rest.strip()
+        kept.append(sentence)
+    return " ".join(kept) or text.strip()
 
 
 @dataclass
@@ -503,7 +538,7 @@ def _gap(group: Group, entries: list[_Distinct], hits: list[list[Match]]) -> Gap
         sources.update(d.sources)
     listed = sorted((GapQuestion(d.wording(), d.count) for d in entries), key=lambda q: (-q.count, q.text))
     return Gap(
-        rank=0, label=representative.wording(), kind=kind, size=size,
+        rank=0, label=plain_question(representative.wording()), kind=kind, size=size,
         weight=round(sum(d.weight for d in entries), 6), top_terms=top_terms,
         sources={s: sources.get(s, 0) for s in SOURCES},
         first_seen=min((d.first for d in entries if d.first), default=None),
