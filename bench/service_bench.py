@@ -1,8 +1,9 @@
 """Load on the search service: 16 concurrent clients against /api/search on loopback.
 
-    python bench/service_bench.py [--quick] [--seconds 30] [--clients 16] [--sizes sample,10000]
+    python bench/service_bench.py [--quick] [--seconds 30] [--clients 16] [--sizes sample,10000,banking77]
 
-For each knowledge base (the sample, and a generated 10,000-article one) and for 1 and 2
+For each knowledge base (the sample, a generated 10,000-article one, and with ``banking77`` an
+English one whose queries are re-ranked by meaning) and for 1 and 2
 workers, a real ``kb serve`` process is started and hammered for ``--seconds`` by an asyncio
 client holding ``--clients`` keep-alive connections. Queries are the knowledge base's own
 customer phrasings (aliases) in a fixed shuffled order. Reported: requests per second, p50 and
@@ -18,6 +19,8 @@ import asyncio
 import json
 import os
 import random
+import re
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -30,6 +33,7 @@ from urllib.parse import quote
 
 from build_bench import kb_project
 from common import REPO  # also puts the repo on sys.path
+from search_corpora import Unavailable, banking77
 
 OUT = Path(__file__).resolve().parent / "out"
 KB = str(Path(sys.executable).with_name("kb"))
@@ -43,6 +47,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def english_project(root: Path) -> tuple[Path, list[str]]:
+    """An English help center from Banking77 (an article per intent: its name as the title, its
+    first 10 training questions as aliases), and the remaining questions as customers' queries:
+    every English query goes through the meaning-based re-ranking when the encoder is installed."""
+    manifest, queries = banking77()
+    project = root / "kb-banking77"
+    section = project / "kb" / "banking"
+    section.mkdir(parents=True)
+    shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
+    (section / "_section.yml").write_text("title: Banking\norder: 1\n", encoding="utf-8")
+    for a in manifest.articles:
+        slug = re.sub(r"[^a-z0-9]+", "-", a.id.lower()).strip("-")
+        aliases = "".join(f"\n  - {json.dumps(t)}" for t in a.aliases)
+        (section / f"{slug}.md").write_text(
+            f"---\nid: {slug}\ntitle: {json.dumps(a.title)}\nsummary: {json.dumps(a.title + '.')}\n"
+            f"aliases:{aliases}\n---\n\n"
+            f"{a.title}: what to check and what to do.\n", encoding="utf-8")
+    say("building the banking77 knowledge base (English)")
+    subprocess.run([KB, "build", "-C", str(project)], check=True, stderr=subprocess.DEVNULL)
+    texts = sorted({q.text for q in queries})
+    random.Random(7).shuffle(texts)
+    return project, texts[:2000]
 
 
 def make_project(size: str, root: Path) -> Path:
@@ -202,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="sample only, 10 s runs")
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--sizes", default="sample,10000")
+    parser.add_argument("--sizes", default="sample,10000,banking77")
     args = parser.parse_args(argv)
     sizes = ["sample"] if args.quick else args.sizes.split(",")
     seconds = 10 if args.quick else args.seconds
@@ -210,8 +238,15 @@ def main(argv: list[str] | None = None) -> int:
     fallback = {}
     with tempfile.TemporaryDirectory(prefix="kb-service-bench-") as tmp:
         for size in sizes:
-            project = make_project(size, Path(tmp))
-            queries = queries_of(project)
+            if size == "banking77":
+                try:
+                    project, queries = english_project(Path(tmp))
+                except Unavailable as exc:
+                    print(f"service_bench: banking77 skipped: {exc}")
+                    continue
+            else:
+                project = make_project(size, Path(tmp))
+                queries = queries_of(project)
             say(f"{size}: the static fallback's first result in Chromium")
             fallback[size] = fallback_first_result(project, queries)
             say(json.dumps(fallback[size]))
