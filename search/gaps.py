@@ -199,7 +199,7 @@ def plain_question(text: str) -> str:
     """A customer's question as a writer wants it in a title or an alias: sentences that are
     only a greeting or thanks ("Здравствуйте!", "Спасибо") and sentences that carry personal
     data (a masked ``[phone]``, ``[email]``...) dropped, an opening greeting before a comma too.
-    The text itself when nothing would be left.
+    When nothing would be left: the text without its placeholders (or as it is, if only they).
 
         >>> plain_question("Здравствуйте! Не приходит SMS с кодом. Мой номер [phone]")
         'Не приходит SMS с кодом.'
@@ -217,7 +217,9 @@ def plain_question(text: str) -> str:
         if comma and words and set(words) <= GREETING_WORDS and question_units(rest):
             sentence = rest.strip()
         kept.append(sentence)
-    return " ".join(kept) or text.strip()
+    if kept:
+        return " ".join(kept)
+    return " ".join(without_placeholders(text).split()) or text.strip()
 
 
 @dataclass
