@@ -86,18 +86,24 @@ def write_tickets(path: Path, texts: Sequence[str]) -> None:
 # ---- Banking77 -------------------------------------------------------------------------------
 
 
-def banking_setup(seed: int, work: Path):
-    """The KB without 10 random intents, its engine, the tickets and their gold intents."""
+def banking_task(seed: int) -> tuple[list[str], Manifest, list[tuple[str, str]]]:
+    """The seed's left-out intents, the KB without them, and every ticket with its gold intent."""
     manifest, queries = banking77()
     intents = sorted(a.id for a in manifest.articles)
     missing = sorted(random.Random(seed).sample(intents, LEFT_OUT))
     kept = Manifest(articles=tuple(a for a in manifest.articles if a.id not in missing))
-    build_index(kept, work / "index")
     gold: list[tuple[str, str]] = []
     for a in manifest.articles:
         if a.id in missing:
             gold += [(t, a.id) for t in a.aliases]  # not in the KB: customers ask these too
     gold += [(q.text, next(iter(q.relevant))) for q in queries]
+    return missing, kept, gold
+
+
+def banking_setup(seed: int, work: Path):
+    """The KB without 10 random intents, its engine, the tickets and their gold intents."""
+    missing, kept, gold = banking_task(seed)
+    build_index(kept, work / "index")
     return Engine.open(work / "index"), missing, gold, article_questions(kept)
 
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
-import random
 import sys
 import tempfile
 import time
@@ -30,20 +29,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gaps_bench import (  # noqa: E402
-    LEFT_OUT,
     NOW,
     article_questions,
     banking_setup,
+    banking_task,
     engine_search,
     gap_metrics,
     pools,
     write_tickets,
 )
-from search_corpora import REPO, banking77  # noqa: E402
+from search_corpora import REPO  # noqa: E402
 
 from search import semantic  # noqa: E402
 from search.gaps import GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
-from search.manifest import Manifest  # noqa: E402
 from search.questions import read_questions  # noqa: E402
 
 CACHE = REPO / "bench" / "out" / "gaps-cache"
@@ -94,7 +92,8 @@ def cached_search(seed: int, texts: list[str]):
 
 
 def run(seed: int, settings: GapSettings, embed, why: bool = False) -> dict:
-    missing, gold, known = setup_without_index(seed)
+    missing, kept, gold = banking_task(seed)
+    known = article_questions(kept)
     with tempfile.TemporaryDirectory() as tmp:  # through the real parser, as gaps_bench does
         write_tickets(Path(tmp) / "tickets.csv", [t for t, _ in gold])
         parsed = read_questions(Path(tmp) / "tickets.csv").questions
@@ -110,20 +109,6 @@ def run(seed: int, settings: GapSettings, embed, why: bool = False) -> dict:
     if why:
         explain(report, gold, missing, metrics)
     return metrics
-
-
-def setup_without_index(seed: int):
-    """What :func:`banking_setup` returns besides the engine, without building the index."""
-    manifest, queries = banking77()
-    intents = sorted(a.id for a in manifest.articles)
-    missing = sorted(random.Random(seed).sample(intents, LEFT_OUT))
-    kept = Manifest(articles=tuple(a for a in manifest.articles if a.id not in missing))
-    gold: list[tuple[str, str]] = []
-    for a in manifest.articles:
-        if a.id in missing:
-            gold += [(t, a.id) for t in a.aliases]
-    gold += [(q.text, next(iter(q.relevant))) for q in queries]
-    return missing, gold, article_questions(kept)
 
 
 def explain(report, gold, missing, metrics) -> None:

@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import random
-import re
 import shutil
 import socket
 import sqlite3
@@ -34,6 +33,8 @@ from urllib.parse import quote
 from build_bench import kb_project
 from common import REPO  # also puts the repo on sys.path
 from search_corpora import Unavailable, banking77
+
+from generator.slugs import slugify
 
 OUT = Path(__file__).resolve().parent / "out"
 KB = str(Path(sys.executable).with_name("kb"))
@@ -60,7 +61,7 @@ def english_project(root: Path) -> tuple[Path, list[str]]:
     shutil.copy2(REPO / "mkdocs.yml", project / "mkdocs.yml")
     (section / "_section.yml").write_text("title: Banking\norder: 1\n", encoding="utf-8")
     for a in manifest.articles:
-        slug = re.sub(r"[^a-z0-9]+", "-", a.id.lower()).strip("-")
+        slug = slugify(a.id)
         aliases = "".join(f"\n  - {json.dumps(t)}" for t in a.aliases)
         (section / f"{slug}.md").write_text(
             f"---\nid: {slug}\ntitle: {json.dumps(a.title)}\nsummary: {json.dumps(a.title + '.')}\n"

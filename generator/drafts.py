@@ -133,11 +133,10 @@ def _without_full_stop(text: str) -> str:
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
     """The text of a draft for one gap (:class:`search.gaps.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
+    from search.gaps import plain_question
     from search.gaps_mask import mask
 
     title = draft_title(mask(gap.label))
-    from search.gaps import plain_question
-
     asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
     aliases = [q for q in dict.fromkeys(asked) if q.casefold() != title.casefold()][:GAP_ALIASES]
     lines = ["---", f"id: {article_id}", f"title: {_yaml_text(title)}", "status: draft"]
