@@ -45,7 +45,7 @@ from search.query import SynonymTable, analyze_query
 from search.rerank import Candidate, rerank
 from search.scoring import FieldStats, PostingCache, bm25f, document_frequency
 from search.snippets import best_moment, make_snippet
-from search.vectors import ArticleVectors, blend, is_latin
+from search.vectors import ArticleVectors, blend, is_latin, stored_vectors
 from search.vectors import enabled as vectors_enabled
 
 CANDIDATES = 50
@@ -273,12 +273,7 @@ class Engine:
 def _load_vectors(target: Path) -> ArticleVectors | None:
     """The generation's sentence vectors, when it has them and the encoder is installed here
     (an index built with the ``semantic`` extra still serves, lexically, without it)."""
-    if not vectors_enabled()[0]:
-        return None
-    try:
-        return ArticleVectors.load(target)
-    except (OSError, ValueError, KeyError):
-        return None  # unreadable vectors cost the re-ranking, never the search
+    return stored_vectors(target) if vectors_enabled()[0] else None
 
 
 @lru_cache(maxsize=QUERY_VECTOR_CACHE)

@@ -29,7 +29,7 @@ from search.index import IndexError_
 from search.manifest import ManifestError, load_manifest
 from search.questions import QuestionsError, read_questions
 from search.report import FORMATS, ReportContext, write_reports
-from search.vectors import ArticleVectors
+from search.vectors import stored_vectors
 
 Echo = Callable[[str], None]
 
@@ -110,7 +110,7 @@ def sentence_encoder(index: Path | None = None) -> Embed | None:
 
         if not loaded:
             loaded = True
-            vectors = ArticleVectors.load(index.resolve()) if index is not None and index.exists() else None
+            vectors = stored_vectors(index.resolve()) if index is not None and index.exists() else None
             if vectors is not None:
                 stored.update(zip(vectors.texts, vectors.matrix, strict=True))
         keys = [" ".join(t.split()) for t in texts]

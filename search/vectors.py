@@ -148,15 +148,18 @@ def _encode(texts: list[str]) -> Any:
 
 def _previous_rows(previous: Path | None) -> dict[str, Any]:
     """Text -> vector of an earlier index of the same model (empty when there is none)."""
-    if previous is None:
-        return {}
+    stored = stored_vectors(previous) if previous is not None else None
+    return {} if stored is None else dict(zip(stored.texts, stored.matrix, strict=True))
+
+
+def stored_vectors(target: Path) -> ArticleVectors | None:
+    """The vectors of index directory ``target``; ``None`` when it has none, of another model,
+    or unreadable: stored vectors only ever save work, so a bad file costs their use, not a
+    build, a search or a report."""
     try:
-        stored = ArticleVectors.load(previous)
+        return ArticleVectors.load(target)
     except (OSError, ValueError, KeyError):
-        return {}
-    if stored is None:
-        return {}
-    return dict(zip(stored.texts, stored.matrix, strict=True))
+        return None
 
 
 @dataclass(frozen=True)
