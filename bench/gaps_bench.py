@@ -3,9 +3,9 @@
     python bench/gaps_bench.py [--only calibrate|banking77|vk|scale] [--quick] [--seeds 1,2,3,4,5] [--lexical]
 
 With the optional sentence encoder installed, :func:`find_gaps` gets it (the semantic method
-where it applies, see :mod:`search.gaps_method`); ``--lexical`` measures without it.
+where it applies, see :mod:`search.gaps.method`); ``--lexical`` measures without it.
 
-- ``calibrate``: the confidence thresholds (:data:`search.gaps.CONFIDENT`, ``CONFIDENT_SEMANTIC``)
+- ``calibrate``: the confidence thresholds (:data:`search.gaps.find.CONFIDENT`, ``CONFIDENT_SEMANTIC``)
   from Banking77 with 10 intents left out, on the first three ``--seeds``: for a grid of t, the
   share of the questions scoring at least t that got their own intent (questions of left-out
   intents count as wrong), and the lowest t reaching 90 %;
@@ -45,12 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_corpora import DATASETS, REPO, Unavailable, banking77, vk_cloud  # noqa: E402
 
-from search import semantic  # noqa: E402
-from search.engine import Engine  # noqa: E402
-from search.gaps import CONFIDENT, CONFIDENT_SEMANTIC, GapReport, GapSettings, Match, QuestionSet, find_gaps  # noqa: E402
-from search.index import build_index  # noqa: E402
+from search.engine.index import build_index  # noqa: E402
+from search.engine.searcher import Engine  # noqa: E402
+from search.gaps.find import QuestionSet, find_gaps  # noqa: E402
+from search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, GapReport, GapSettings, Match  # noqa: E402
+from search.gaps.questions import read_questions  # noqa: E402
 from search.manifest import Manifest  # noqa: E402
-from search.questions import read_questions  # noqa: E402
+from search.meaning import minilm  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -70,9 +71,9 @@ def engine_search(engine: Engine):
 
 def encoder(lexical: bool):
     """The sentence encoder as :func:`find_gaps` takes it (``None``: lexical only, or not installed)."""
-    if lexical or not semantic.available()[0]:
+    if lexical or not minilm.available()[0]:
         return None
-    return semantic.shared_encoder().encode
+    return minilm.shared_encoder().encode
 
 
 def write_tickets(path: Path, texts: Sequence[str]) -> None:

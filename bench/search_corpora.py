@@ -22,8 +22,8 @@ from pathlib import Path
 
 import yaml
 
-from generator.importer_dialect import expand_includes
-from generator.importer_source import IncludeReader
+from generator.importer.dialect import expand_includes
+from generator.importer.source import IncludeReader
 from search.manifest import ArticleRecord, Heading, Manifest
 
 REPO = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ from generator.published import (
 )
 from generator.siteconfig import SiteConfig, load_site_config
 from generator.stage import write_stage
-from search.index import build_index
+from search.engine.index import build_index
 from search.manifest import manifest_from_dict
 from site_theme import THEME_DIR
 

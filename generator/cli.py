@@ -204,7 +204,7 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     from generator.build import build as run_build
     from generator.build import stderr_progress
     from generator.siteconfig import load_site_config
-    from search.service import ENV_VAR, ServiceSettings
+    from search.service.app import ENV_VAR, ServiceSettings
 
     config = load_site_config(project)
     if not (project / "site" / "index.html").exists() or not (project / ".kb" / "index").exists():
@@ -212,7 +212,7 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", cache_size=cache_size,
                                cors_origins=config.cors_origins, retention_days=config.retention_days)
     os.environ[ENV_VAR] = settings.to_env()
-    uvicorn.run("search.service:create_app_from_env", factory=True, workers=workers, **options)
+    uvicorn.run("search.service.app:create_app_from_env", factory=True, workers=workers, **options)
 
 
 @main.command("import", context_settings=CONTEXT)
@@ -231,7 +231,7 @@ def import_(src: Path, exclude: tuple[str, ...], verbose: bool, project: Path) -
     Example:
       kb import ../old-docs -C my-help --exclude '**/faq/faq.md'
     """
-    from generator.importer import ImportFailed, import_tree
+    from generator.importer.run import ImportFailed, import_tree
 
     def progress(done: int, total: int) -> None:
         if total >= 200:
@@ -276,8 +276,9 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     import io
 
     from generator.siteconfig import load_site_config
-    from search.events import EventStore, EventStoreError, store_path
-    from search.events_export import export_events
+    from search.events.export import export_events
+    from search.events.schema import EventStoreError
+    from search.events.store import EventStore, store_path
 
     path = store_path(project)
     if not path.exists():
@@ -333,7 +334,7 @@ def gaps(questions_files: tuple[Path, ...], text_column: str | None, use_events:
 
     from generator.drafts import write_gap_drafts
     from generator.siteconfig import load_site_config
-    from search.gaps_run import GapsError, GapsRequest, parse_formats, run_report
+    from search.gaps.run import GapsError, GapsRequest, parse_formats, run_report
 
     try:
         chosen = parse_formats(formats)
@@ -376,8 +377,8 @@ def search_command(query: str | None, limit: int, as_json: bool, batch: Any, pro
       kb search "pfzdrf dbcbn" --json
       kb search --batch questions.txt --limit 5 > answers.jsonl
     """
-    from search.engine import Engine
-    from search.index import IndexError_
+    from search.engine.index import IndexError_
+    from search.engine.searcher import Engine
 
     if (query is None) == (batch is None):
         raise click.UsageError("give either QUERY or --batch FILE")
@@ -420,10 +421,10 @@ def link(query: str, limit: int, fmt: str, project: Path) -> None:
     Example:
       kb link "деньги не пришли после оплаты в терминале" --format markdown
     """
-    from search.engine import Engine
-    from search.index import IndexError_
+    from search.engine.index import IndexError_
+    from search.engine.searcher import Engine
     from search.manifest import ManifestError, load_manifest
-    from search.operator_links import operator_links, render_links
+    from search.service.operator_links import operator_links, render_links
 
     state = project.resolve() / ".kb"
     try:

@@ -1,6 +1,6 @@
 """``kb serve --dev``: live preview. Rebuild on every change under ``kb/`` and reload the page.
 
-The site is served by the same app as in production (:mod:`search.service`), plus one
+The site is served by the same app as in production (:mod:`search.service.app`), plus one
 long-poll endpoint, ``/__kb/reload``, that the preview pages call: it answers as soon as the
 build version changes, with the build's errors when it failed (the page shows them).
 """
@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from generator.build import build
 from generator.model import ContentError
-from search.service import ServiceSettings, create_app
+from search.service.app import ServiceSettings, create_app
 
 POLL_SECONDS = 25.0
 

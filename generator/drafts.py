@@ -19,7 +19,7 @@ from generator.schema import ARTICLE_FIELDS
 from generator.slugs import is_valid_id, slugify, unique_slug
 
 if TYPE_CHECKING:
-    from search.gaps import Gap
+    from search.gaps.model import Gap
 
 BODY_TEMPLATE = """Начните с короткого прямого ответа на вопрос из заголовка: одно-два предложения.
 
@@ -111,13 +111,13 @@ TITLE_MAX = 90
 
 
 def draft_title(question: str) -> str:
-    """A draft's title from a gap's label: :func:`search.gaps.plain_question`, capitalised, no
+    """A draft's title from a gap's label: :func:`search.gaps.find.plain_question`, capitalised, no
     closing full stop, at most :data:`TITLE_MAX` characters (cut at a word).
 
         >>> draft_title("Добрый день, как изменить адрес доставки.")
         'Как изменить адрес доставки'
     """
-    from search.gaps import plain_question
+    from search.gaps.find import plain_question
 
     title = plain_question(question)
     title = title[:1].upper() + title[1:]
@@ -131,10 +131,10 @@ def _without_full_stop(text: str) -> str:
 
 
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
-    """The text of a draft for one gap (:class:`search.gaps.Gap`): front matter with the
+    """The text of a draft for one gap (:class:`search.gaps.find.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
-    from search.gaps import plain_question
-    from search.gaps_mask import mask
+    from search.gaps.find import plain_question
+    from search.gaps.mask import mask
 
     title = draft_title(mask(gap.label))
     asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
@@ -174,7 +174,7 @@ def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | Non
     ``kb/_published.yml``.
     """
     from generator.loader import DRAFTS_DIR
-    from search.gaps_mask import mask
+    from search.gaps.mask import mask
 
     today = today or dt.date.today()
     loaded = load(project)

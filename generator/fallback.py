@@ -4,7 +4,7 @@ When the search API cannot be reached (a plain static host, a stopped service, a
 the site's search box answers from this file instead (``site_theme/assets/kb/search-core.js``).
 It holds what a result needs to be shown (id, url, title, section, summary) and the words a
 query is matched against, already normalised the way the browser normalises a query: NFKC,
-lower case, ё→е, split into letters-and-digits words (``search.analysis.normalize``).
+lower case, ё→е, split into letters-and-digits words (``search.engine.analysis.normalize``).
 
 It is kept small: one array per article instead of an object, section titles stored once, and
 the words of aliases, tags and headings stored once each, without stop words and without the
@@ -26,7 +26,7 @@ import json
 import re
 from pathlib import Path
 
-from search.analysis import STOP_WORDS, normalize
+from search.engine.analysis import STOP_WORDS, normalize
 from search.manifest import ArticleRecord, Manifest
 
 FALLBACK_FORMAT = 1

@@ -17,7 +17,7 @@ from generator.files import read_text
 from generator.frontmatter import FAST_LOADER, parse_yaml_mapping, split_front_matter
 from generator.model import Article, KnowledgeBase, Location, Problem, Section
 from generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
-from generator.videos import parse_videos
+from generator.video.entries import parse_videos
 
 KB_DIR = "kb"
 SECTION_FILE = "_section.yml"

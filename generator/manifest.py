@@ -11,7 +11,7 @@ from pathlib import Path
 
 from generator.model import Article, KnowledgeBase
 from generator.render import render
-from generator.video_render import video_anchor
+from generator.video.render import video_anchor
 from search.manifest import MANIFEST_FORMAT
 
 

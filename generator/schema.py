@@ -214,7 +214,7 @@ def _icon(value: Any) -> tuple[Any, str, str]:
 
 
 def _videos(value: Any) -> tuple[Any, str, str]:
-    # The structure is checked here; URLs, times and transcripts in generator.videos.
+    # The structure is checked here; URLs, times and transcripts in generator.video.entries.
     if not isinstance(value, list):
         return None, f"expected a list of videos, found {_describe(value)}", (
             "write `- url: https://...` entries")

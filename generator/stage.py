@@ -20,7 +20,7 @@ from generator.links import Tombstone
 from generator.markdown_config import mkdocs_yaml
 from generator.model import Article, KnowledgeBase, Section
 from generator.siteconfig import SiteConfig
-from generator.video_render import embed_bare_links, facade_html, video_anchor
+from generator.video.render import embed_bare_links, facade_html, video_anchor
 
 SIDEBAR_WINDOW = 15  # articles of the current section listed beside an article
 POPULAR_COUNT = 8

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.index import build_index
+from search.engine.index import build_index
 from search.manifest import ArticleRecord, Heading, Manifest, TranscriptCue, VideoRecord
 
 ARTICLES = (

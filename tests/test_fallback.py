@@ -44,7 +44,7 @@ def test_one_row_per_article_with_words_stored_once():
     ]
     assert index["articles"][2][:4] == ["apn", "mobile/apn/", "Настройки APN", 1]
     assert index["synonyms"] == [["симка", "sim-карта"]]
-    assert "не" not in index["stop"] and "как" in index["stop"]  # negation matters: search.analysis
+    assert "не" not in index["stop"] and "как" in index["stop"]  # negation matters: search.engine.analysis
     assert "Длинный" not in json.dumps(index, ensure_ascii=False)
 
 

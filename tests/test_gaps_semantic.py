@@ -8,10 +8,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from search import semantic
-from search.gaps import CONFIDENT, CONFIDENT_SEMANTIC, Match, QuestionSet, find_gaps
-from search.gaps_dense import cluster_dense
-from search.gaps_method import choose_method, latin_share
+from search.gaps.cluster_dense import cluster_dense
+from search.gaps.find import QuestionSet, find_gaps
+from search.gaps.method import choose_method
+from search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, Match
+from search.meaning import minilm
+from search.meaning.vectors import latin_share
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -30,9 +32,9 @@ ALONE = ["Can I open an account for my child?"]
 
 @pytest.fixture(scope="module")
 def embed():
-    ok, why = semantic.available()
+    ok, why = minilm.available()
     assert ok, f"the semantic tests need the optional encoder: {why}"
-    return semantic.shared_encoder().encode
+    return minilm.shared_encoder().encode
 
 
 def weak_search(text: str) -> list[Match]:
@@ -117,10 +119,10 @@ def test_the_semantic_method_answers_only_above_its_own_stricter_threshold(embed
 
 
 def test_the_report_takes_the_articles_vectors_from_the_search_index(tmp_path, embed):
-    from search.gaps_run import sentence_encoder
-    from search.index import build_index
+    from search.engine.index import build_index
+    from search.gaps.run import sentence_encoder
     from search.manifest import ArticleRecord, Manifest
-    from search.vectors import ArticleVectors
+    from search.meaning.vectors import ArticleVectors
 
     card = ArticleRecord(id="card-arrival", url="cards/card-arrival/", title="Card arrival", summary="",
                          aliases=("When will my new card arrive?",), section="Cards", body="Posted in 3 days.")
@@ -133,7 +135,7 @@ def test_the_report_takes_the_articles_vectors_from_the_search_index(tmp_path, e
     assert got.dtype == np.float32 and got.shape == (3, 384)
     assert np.array_equal(got[0], stored.matrix[stored.texts.index("When will my new card arrive?")].astype(np.float32))
     assert np.array_equal(got[2], stored.matrix[stored.texts.index("Card arrival")].astype(np.float32))
-    assert np.allclose(got[1], semantic.shared_encoder().encode(["Where is my parcel?"])[0], atol=1e-5)
+    assert np.allclose(got[1], minilm.shared_encoder().encode(["Where is my parcel?"])[0], atol=1e-5)
     # without an index it embeds everything itself
     alone = sentence_encoder(tmp_path / "missing")(["Card arrival"])
     assert np.allclose(alone[0], got[2], atol=2e-3)

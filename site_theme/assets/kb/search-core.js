@@ -106,7 +106,7 @@
     return post("api/feedback", body);
   }
 
-  // ---- text: the browser's share of search.analysis (NFKC, lower case, ё→е, words) ----------
+  // ---- text: the browser's share of search.engine.analysis (NFKC, lower case, ё→е, words) ----------
 
   function normalize(text) {
     return String(text).normalize("NFKC").toLowerCase().replace(/ё/g, "е").replace(/\u2011/g, "-").replace(/\u00ad/g, "");

@@ -13,7 +13,7 @@
   var WEIGHT = { title: 3, aliases: 2, headings: 1.2, section: 1, summary: 1 };
   var loading = null;
 
-  // ---- keyboard layouts, as search.analysis (ЙЦУКЕН <-> QWERTY) ------------------------------
+  // ---- keyboard layouts, as search.engine.analysis (ЙЦУКЕН <-> QWERTY) ------------------------------
   var EN = "`qwertyuiop[]asdfghjkl;'zxcvbnm,./";
   var RU = "ёйцукенгшщзхъфывапролджэячсмитьбю.";
   var EN_TO_RU = {}, RU_TO_EN = {};

@@ -1,0 +1,257 @@
+"""Query-time analysis: a customer's text → weighted term slots, with the corrections made.
+
+Customers' text is never Whoosh query syntax: it is split into words by the same chain as the
+index (``title:x``, ``AND``, ``*`` and quotes are just words or punctuation), then each word is
+checked against the index vocabulary:
+
+1. keyboard layout — "pfzdrf" → "заявка", "зфньуте" → "payment", "обработкf" → "обработка",
+   only when the converted word fits the vocabulary better than the typed one;
+2. typos — an unknown word becomes the closest known word within an edit distance scaled to
+   its length ("заявкаа" → "заявка", "интренет" → "интернет");
+3. synonyms — groups from ``kb/_synonyms.yml`` ("симка" = "sim-карта", "лк" = "личный
+   кабинет") add alternatives to the slot of the word or phrase they match.
+
+Each remaining word is a :class:`Slot`: alternatives (tuples of terms that must all match, with a
+weight) of which the best one counts. The engine turns slots into a Whoosh query.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from search.engine.analysis import (
+    STOP_WORDS,
+    analyzer,
+    could_be_wrong_layout,
+    is_dictionary_word,
+    lemma,
+    max_typo_distance,
+    normalize,
+    script_of,
+    surface_analyzer,
+    to_english_layout,
+    to_russian_layout,
+)
+
+MAX_QUERY_CHARS = 2000
+MAX_SLOTS = 32
+SYNONYM_WEIGHT = 0.9
+TRUST_DICTIONARY = True
+
+_SURFACE = surface_analyzer()
+_LEMMAS = analyzer()
+
+
+class Vocabulary(Protocol):
+    """What query analysis needs to know about the index."""
+
+    def knows_term(self, term: str) -> bool:
+        """Is ``term`` (a lemma or stem) in some searchable field?"""
+
+    def knows_word(self, word: str) -> bool:
+        """Is ``word`` (a normalised surface form) in the indexed text?"""
+
+    def nearest_word(self, word: str, maxdist: int) -> str | None:
+        """The most frequent indexed word within ``maxdist`` edits of ``word``, if any."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One word (or phrase) of the query: alternatives ``(terms, weight)``; the best one counts."""
+
+    alternatives: tuple[tuple[tuple[str, ...], float], ...]
+
+    @property
+    def terms(self) -> set[str]:
+        """Every term of every alternative."""
+        return {t for terms, _ in self.alternatives for t in terms}
+
+
+@dataclass
+class AnalyzedQuery:
+    """The outcome of :func:`analyze_query`."""
+
+    text: str
+    slots: list[Slot] = field(default_factory=list)
+    corrected: str | None = None
+
+    @property
+    def terms(self) -> set[str]:
+        """All terms the query may match (for highlighting)."""
+        return {t for slot in self.slots for t in slot.terms}
+
+
+class SynonymTable:
+    """Synonym groups as term tuples: each member of a group stands for every other member.
+
+    A compound member also matches as separate words: "сим-карта" matches "сим карта".
+    """
+
+    def __init__(self, groups: Iterable[Sequence[str]]):
+        groups_list = [list(g) for g in groups]
+        groups = groups_list
+        self._groups: list[list[tuple[str, ...]]] = []
+        self._members: dict[tuple[str, ...], set[int]] = {}
+        for group in groups:
+            members: list[tuple[str, ...]] = []
+            keys: list[tuple[str, ...]] = []
+            for phrase in group:
+                units = lemma_units(str(phrase))
+                whole = tuple(w for w, _ in units)
+                split = tuple(p for w, parts in units for p in (parts or (w,)))
+                if whole and whole not in members:
+                    members.append(whole)
+                keys += [k for k in (whole, split) if k]
+            if len(members) < 2:
+                continue
+            for key in keys:
+                self._members.setdefault(key, set()).add(len(self._groups))
+            self._groups.append(members)
+        self.longest = max((len(m) for m in self._members), default=0)
+        self.terms = frozenset(t for key in self._members for t in key)
+        self.words = frozenset(
+            w for group in groups_list for phrase in group for w in _surface_words(str(phrase))
+        )
+
+    def expand(self, units: Sequence[tuple[str, tuple[str, ...]]]) -> list[Slot]:
+        """Slots for a sequence of ``(term, compound parts)``, longest synonym phrases first."""
+        terms = [w for w, _ in units]
+        slots: list[Slot] = []
+        i = 0
+        while i < len(terms):
+            for n in range(min(self.longest, len(terms) - i), 0, -1):
+                phrase = tuple(terms[i : i + n])
+                groups = self._members.get(phrase)
+                if groups:
+                    alts = [(phrase, 1.0)]
+                    for g in sorted(groups):
+                        alts += [(m, SYNONYM_WEIGHT) for m in self._groups[g] if m != phrase]
+                    slots.append(Slot(tuple(dict.fromkeys(alts))))
+                    i += n
+                    break
+            else:
+                whole, parts = units[i]
+                alts = [((whole,), 1.0)]
+                if parts:
+                    alts.append((parts, SYNONYM_WEIGHT))
+                slots.append(Slot(tuple(alts)))
+                i += 1
+        return slots
+
+
+def lemma_units(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """``(term, parts)`` per word of ``text``: ``parts`` are a compound's terms, else ``()``.
+
+    ``lemma_units("SIM-карту ставлю")`` is ``[("sim-карта", ("sim", "карта")), ("ставить", ())]``.
+    """
+    return _units(_LEMMAS, text)
+
+
+def _units(chain, text: str) -> list[tuple[str, tuple[str, ...]]]:
+    units: list[tuple[str, list[str]]] = []
+    span = (-1, -1)
+    for t in chain(text, chars=True, positions=True):
+        if (t.startchar, t.endchar) == span and units:
+            units[-1][1].append(t.text)  # a part of the compound just emitted
+        else:
+            units.append((t.text, []))
+            span = (t.startchar, t.endchar)
+    return [(whole, tuple(parts)) for whole, parts in units]
+
+
+def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable) -> AnalyzedQuery:
+    """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``."""
+    text = (text or "")[:MAX_QUERY_CHARS]
+    vocabulary = _WithSynonyms(vocabulary, synonyms)
+    words: list[str] = []  # corrected surface words, in order
+    changed = False
+    for chunk in text.split():
+        fixed = _fix_layout(normalize(chunk), vocabulary)
+        if fixed is not None:
+            chunk, changed = fixed, True
+        for surface in _surface_words(chunk):
+            fixed_word = _fix_word(surface, vocabulary)
+            if fixed_word != surface:
+                changed = True
+            words.append(fixed_word)
+    units = list(dict.fromkeys(u for w in words for u in lemma_units(w)))[:MAX_SLOTS]
+    corrected = " ".join(words) if changed else None
+    return AnalyzedQuery(text=text, slots=synonyms.expand(units), corrected=corrected)
+
+
+class _WithSynonyms:
+    """The index vocabulary plus the words of the synonym groups ("кэшбэк", "инет" are known
+    words even where no article uses them: they must not be "corrected" away)."""
+
+    def __init__(self, vocabulary: Vocabulary, synonyms: SynonymTable):
+        self._vocabulary = vocabulary
+        self._synonyms = synonyms
+
+    def knows_term(self, term: str) -> bool:
+        return term in self._synonyms.terms or self._vocabulary.knows_term(term)
+
+    def knows_word(self, word: str) -> bool:
+        return word in self._synonyms.words or self._vocabulary.knows_word(word)
+
+    def nearest_word(self, word: str, maxdist: int) -> str | None:
+        return self._vocabulary.nearest_word(word, maxdist)
+
+
+def _surface_words(chunk: str) -> list[str]:
+    """Normalised words of one chunk; a compound stays one word ("sim-карту")."""
+    return [whole for whole, _ in _units(_SURFACE, chunk)]
+
+
+def _known(chunk: str, vocabulary: Vocabulary) -> tuple[int, int]:
+    """How many words ``chunk`` has, and how many of them the index knows."""
+    words = _surface_words(chunk)
+    known = sum(1 for w in words if vocabulary.knows_word(w) or vocabulary.knows_term(lemma(w)))
+    return len(words), known
+
+
+def _fix_layout(chunk: str, vocabulary: Vocabulary) -> str | None:
+    """``chunk`` retyped in the other layout, when the index knows none of the typed words but
+    all of the retyped ones ("pfzdrf" → "заявка"; "СУБД" stays, though "ce,l" has two
+    known words). Stop words and one-letter words are never retyped ("я" is not "z")."""
+    target = could_be_wrong_layout(chunk)
+    if target is None or sum(c.isalpha() for c in chunk) < 2:
+        return None
+    words, known = _known(chunk, vocabulary)
+    if known or (not words and chunk.strip(",.;:!?") in STOP_WORDS):
+        return None
+    convert = to_russian_layout if target == "ru" else to_english_layout
+    stripped = chunk.rstrip(",.;:!?")
+    for candidate in (convert(chunk), convert(stripped) + chunk[len(stripped) :]):
+        retyped = _surface_words(candidate)
+        if retyped and all(len(w) > 1 and _is_known(w, vocabulary) for w in retyped):
+            return candidate
+    return None
+
+
+def _is_known(word: str, vocabulary: Vocabulary) -> bool:
+    return vocabulary.knows_word(word) or vocabulary.knows_term(lemma(word))
+
+
+_LATIN_RUN = re.compile(r"[a-z,.;'\[\]`]")
+
+
+def _fix_word(word: str, vocabulary: Vocabulary) -> str:
+    """A known word for an unknown one: mixed-layout letters first, then typos."""
+    if vocabulary.knows_word(word) or vocabulary.knows_term(lemma(word)):
+        return word
+    if any(c.isdigit() for c in word):
+        return word  # codes and numbers are never "corrected"
+    if TRUST_DICTIONARY and is_dictionary_word(word):
+        return word
+    if script_of(word) == "mixed":
+        retyped = _LATIN_RUN.sub(lambda m: to_russian_layout(m.group()), word)
+        if vocabulary.knows_word(retyped) or vocabulary.knows_term(lemma(retyped)):
+            return retyped
+        word = retyped
+    maxdist = max_typo_distance(word)
+    if maxdist == 0:
+        return word
+    return vocabulary.nearest_word(word, maxdist) or word

@@ -1,0 +1,462 @@
+"""The HTTP service: the static help site and the search API on one port.
+
+:func:`create_app` builds the ASGI app; ``kb serve`` runs it under uvicorn, with ``--workers N``
+through :func:`create_app_from_env` (settings travel to worker processes as JSON in
+``KB_SERVICE``). Handlers only parse, call the engine or the event store, and answer JSON; every
+bad input is a 4xx with ``{"error": message}``. No IP address or user agent is ever stored.
+
+Routes (see ``/api/openapi.json``)::
+
+    GET  /api/search?q=&limit=   GET /api/suggest?q=   GET /api/link?q=&limit=
+    POST /api/click              POST /api/feedback    GET /a/<id>[?ref=op]
+    GET  /healthz                anything else: the static site
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import os
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from contextlib import asynccontextmanager
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from search.engine.index import IndexError_
+from search.engine.searcher import Engine
+from search.events.schema import EventStoreError
+from search.manifest import ManifestError, load_manifest
+from search.service.operator_links import operator_links
+from search.service.policy import SecurityHeaders, content_security_policy
+
+MAX_QUERY = 500
+MAX_COMMENT = 2_000
+MAX_BODY = 8 * 1024
+MAX_LIMIT = 50
+SUGGEST_LIMIT = 6
+SOURCES = ("site", "ops", "api")
+ENV_VAR = "KB_SERVICE"
+log = logging.getLogger("kb.service")
+_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+class SettingsError(ValueError):
+    """A service setting is wrong; the message names the key and the value."""
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """Everything the service needs to know, in one typed place.
+
+    ``state_dir`` is the project's ``.kb/``: the search index, the manifest, the event store and
+    the build's CSP hashes live there. Without it only the static site is served.
+    """
+
+    site_dir: Path
+    state_dir: Path | None = None
+    cors_origins: tuple[str, ...] = ()
+    record_events: bool = True
+    retention_days: int = 365
+    cache_size: int = 2048  # recent answers kept per process; 0 turns the cache off
+
+    def __post_init__(self) -> None:
+        for origin in self.cors_origins:
+            if not re.match(r"^https?://[^/\s]+$", origin):
+                raise SettingsError(f"cors_origins: {origin!r} is not an origin like https://help.example.com")
+        if self.cache_size < 0:
+            raise SettingsError(f"cache_size: {self.cache_size!r} must be 0 (off) or more")
+        if self.retention_days < 1:
+            raise SettingsError(f"retention_days: {self.retention_days!r} must be a positive number of days")
+
+    @property
+    def index_dir(self) -> Path | None:
+        return self.state_dir / "index" if self.state_dir else None
+
+    @property
+    def manifest_path(self) -> Path | None:
+        return self.state_dir / "manifest.json" if self.state_dir else None
+
+    @property
+    def events_path(self) -> Path | None:
+        return self.state_dir / "events.sqlite" if self.state_dir and self.record_events else None
+
+    def to_env(self) -> str:
+        """The settings as JSON, for worker processes (see :func:`create_app_from_env`)."""
+        return json.dumps(asdict(self), default=str)
+
+    @classmethod
+    def from_env(cls, text: str) -> ServiceSettings:
+        try:
+            data = json.loads(text)
+            return cls(
+                site_dir=Path(data["site_dir"]),
+                state_dir=Path(data["state_dir"]) if data.get("state_dir") else None,
+                cors_origins=tuple(data.get("cors_origins") or ()),
+                record_events=bool(data.get("record_events", True)),
+                retention_days=int(data.get("retention_days", 365)),
+                cache_size=int(data.get("cache_size", 2048)),
+            )
+        except (ValueError, KeyError, TypeError) as exc:
+            raise SettingsError(f"{ENV_VAR}: unreadable settings ({exc})") from None
+
+
+class BadRequest(HTTPException):
+    def __init__(self, message: str, status_code: int = 400):
+        super().__init__(status_code=status_code, detail=message)
+
+
+class Articles:
+    """The manifest's id → record map, reloaded when ``kb build`` writes a new manifest."""
+
+    def __init__(self, path: Path | None):
+        self.path = path
+        self._lock = threading.Lock()
+        self._mtime = -1.0
+        self._checked = 0.0
+        self.by_id: dict[str, Any] = {}
+        self.site_url = ""
+
+    def current(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if self.path is None or now - self._checked < 1.0:
+            return self.by_id
+        with self._lock:
+            self._checked = now
+            try:
+                mtime = self.path.stat().st_mtime
+            except OSError:
+                return self.by_id
+            if mtime != self._mtime:
+                try:
+                    manifest = load_manifest(self.path)
+                except ManifestError:
+                    return self.by_id
+                self.by_id = {a.id: a for a in manifest.articles}
+                self.site_url = manifest.site_url
+                self._mtime = mtime
+        return self.by_id
+
+
+class Service:
+    """The state behind the handlers: engine, articles, event store."""
+
+    def __init__(self, settings: ServiceSettings):
+        self.settings = settings
+        self.articles = Articles(settings.manifest_path)
+        self._engine: Engine | None = None
+        self._engine_lock = threading.Lock()
+        self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._generation = (0.0, "")
+        self._scores: tuple[float, dict[str, dict[str, int]]] | None = None
+        self.events = None
+        if settings.events_path is not None:
+            from search.events.store import EventStore
+
+            self.events = EventStore(settings.events_path, retention_days=settings.retention_days)
+
+    def search(self, text: str, *, limit: int) -> dict[str, Any]:
+        """The engine's answer as JSON, from a small per-process cache of recent questions.
+
+        Customers ask the same few questions all day; the cache is keyed by the index the
+        answer came from, so a new build is never answered from the old one.
+        """
+        engine = self.engine()
+        key = (self._index_generation(), text, limit)
+        with self._cache_lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return copy.deepcopy(hit)
+        payload = engine.search(text, limit=limit).to_json()
+        if self.settings.cache_size:
+            with self._cache_lock:
+                self._cache[key] = copy.deepcopy(payload)
+                while len(self._cache) > self.settings.cache_size:
+                    self._cache.popitem(last=False)
+        return payload
+
+    def _index_generation(self) -> str:
+        """The directory the index link points at (re-read at most once a second)."""
+        now = time.monotonic()
+        if now - self._generation[0] > 1.0 and self.settings.index_dir is not None:
+            try:
+                self._generation = (now, os.readlink(self.settings.index_dir))
+            except OSError:
+                self._generation = (now, "")
+        return self._generation[1]
+
+    def feedback_scores(self) -> dict[str, dict[str, int]]:
+        """Helpful / not helpful votes per article, recomputed at most once a minute."""
+        if self.events is None:
+            return {}
+        now = time.monotonic()
+        cached = self._scores
+        if cached is None or now - cached[0] > 60:
+            rows = self.events.rows("SELECT article_id, SUM(helpful) AS yes, COUNT(*) - SUM(helpful) AS no "
+                                    "FROM feedback GROUP BY article_id")
+            self._scores = (now, {r["article_id"]: {"yes": int(r["yes"]), "no": int(r["no"])} for r in rows})
+        return self._scores[1]
+
+    def engine(self) -> Engine:
+        """The engine, opened on first use (the index may appear after the server started)."""
+        if self._engine is None:
+            with self._engine_lock:
+                if self._engine is None:
+                    if self.settings.index_dir is None:
+                        raise BadRequest("search is not configured on this server", 503)
+                    try:
+                        self._engine = Engine.open(self.settings.index_dir)
+                    except IndexError_ as exc:
+                        raise BadRequest(f"search index unavailable: {exc}", 503) from None
+        return self._engine
+
+
+def _record(write: Callable[[], Any]) -> Any:
+    """Write one event; a store that cannot take it (locked, disk full) never fails the request."""
+    try:
+        return write()
+    except EventStoreError as exc:
+        log.warning("event not recorded: %s", exc)
+        return None
+
+
+def _text_param(request: Request, name: str = "q") -> str:
+    value = request.query_params.get(name, "")
+    if len(value) > MAX_QUERY:
+        raise BadRequest(f"{name}: at most {MAX_QUERY} characters (got {len(value)})")
+    return "".join(ch for ch in value if ch >= " " or ch in "\t\n").strip()
+
+
+def _limit_param(request: Request, default: int = 10) -> int:
+    raw = request.query_params.get("limit", str(default))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        raise BadRequest(f"limit: expected a whole number from 1 to {MAX_LIMIT}, got {raw[:20]!r}")
+    return int(raw)
+
+
+def _session(request: Request) -> str | None:
+    value = request.headers.get("x-kb-session", "")
+    return value if re.match(r"^[A-Za-z0-9_-]{8,64}$", value) else None
+
+
+async def _json_body(request: Request) -> dict[str, Any]:
+    declared = request.headers.get("content-length")
+    if declared and declared.isdigit() and int(declared) > MAX_BODY:
+        raise BadRequest(f"request body over {MAX_BODY} bytes", 413)
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise BadRequest(f"request body over {MAX_BODY} bytes", 413)
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("body: expected a JSON object") from None
+    if not isinstance(data, dict):
+        raise BadRequest("body: expected a JSON object")
+    return data
+
+
+def _article_id(service: Service, data: dict[str, Any]) -> str:
+    article_id = data.get("article_id")
+    if not isinstance(article_id, str) or not _ID.match(article_id):
+        raise BadRequest("article_id: expected an article id")
+    if service.articles.current() and article_id not in service.articles.current():
+        raise BadRequest(f"article_id: no article {article_id!r}", 404)
+    return article_id
+
+
+def _search_payload(service: Service, request: Request, *, limit: int) -> tuple[dict[str, Any], float]:
+    text = _text_param(request)
+    started = time.perf_counter()
+    payload = service.search(text, limit=limit)
+    return payload, (time.perf_counter() - started) * 1000
+
+
+# The search handlers are coroutines that run the engine right in the event loop. A search is a
+# few milliseconds of pure-Python CPU work: a thread pool adds no parallelism under the GIL, and
+# sixteen threads sharing one core stretch every request to the time of all sixteen (a p99 of
+# hundreds of ms). In the loop each request runs to the end, first come first served; more
+# cores are used with --workers.
+async def api_search(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    limit = _limit_param(request)
+    source = request.query_params.get("source", "api")
+    if source not in SOURCES:
+        raise BadRequest(f"source: expected one of {', '.join(SOURCES)}")
+    payload, latency = _search_payload(service, request, limit=limit)
+    payload["query_id"] = None
+    if service.events is not None and payload["query"]:
+        session = _session(request)
+        payload["query_id"] = _record(lambda: service.events.record_query(
+            text=payload["query"], normalized=payload.get("corrected") or payload["query"],
+            hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]],
+            latency_ms=latency, corrected=payload.get("corrected"), session=session, source=source,
+        ))
+    return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+async def api_suggest(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    payload, _ = _search_payload(service, request, limit=SUGGEST_LIMIT)
+    suggestions = [{"title": h["title"], "url": h["url"]} for h in payload["hits"]]
+    return JSONResponse({"suggestions": suggestions}, headers={"Cache-Control": "no-store"})
+
+
+async def api_link(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    text = _text_param(request)
+    result = service.engine().search(text, limit=_limit_param(request, default=3))  # operators: always fresh
+    records = service.articles.current()
+    hits = operator_links(result, site_url=service.articles.site_url)
+    votes = service.feedback_scores()
+    for hit in hits:  # what an operator weighs before sending: how fresh, how helpful
+        record = records.get(hit["id"])
+        hit["updated"] = record.updated if record else None
+        hit["feedback"] = votes.get(hit["id"], {"yes": 0, "no": 0})
+    return JSONResponse({"query": result.query, "hits": hits}, headers={"Cache-Control": "no-store"})
+
+
+async def api_click(request: Request) -> Response:
+    service: Service = request.app.state.service
+    data = await _json_body(request)
+    query_id = data.get("query_id")
+    if not isinstance(query_id, str) or not re.match(r"^[A-Za-z0-9_-]{8,64}$", query_id):
+        raise BadRequest("query_id: expected the query_id of a search")
+    article_id = _article_id(service, data)
+    rank = data.get("rank")
+    if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 1000:
+        raise BadRequest("rank: expected the 1-based position of the clicked result")
+    if service.events is not None:
+        session = _session(request)
+        await run_in_threadpool(_record, lambda: service.events.record_click(query_id, article_id, rank,
+                                                                             session=session))
+    return Response(status_code=204)
+
+
+async def api_feedback(request: Request) -> Response:
+    service: Service = request.app.state.service
+    data = await _json_body(request)
+    article_id = _article_id(service, data)
+    helpful = data.get("helpful")
+    if not isinstance(helpful, bool):
+        raise BadRequest("helpful: expected true or false")
+    comment = data.get("comment")
+    if comment is not None and not isinstance(comment, str):
+        raise BadRequest("comment: expected text")
+    if comment is not None and len(comment) > MAX_COMMENT:
+        raise BadRequest(f"comment: at most {MAX_COMMENT} characters (got {len(comment)})")
+    if service.events is not None:
+        # A flood from one session is dropped by the store; the answer stays the same, so a
+        # script learns nothing from it.
+        session = _session(request)
+        await run_in_threadpool(_record, lambda: service.events.record_feedback(
+            article_id, helpful, comment=comment or None, session=session))
+    return Response(status_code=204)
+
+
+def _not_found_page(settings: ServiceSettings) -> Response:
+    page = settings.site_dir / "404.html"
+    if page.is_file():
+        return FileResponse(page, status_code=404, media_type="text/html")
+    return JSONResponse({"error": "not found"}, status_code=404)
+
+
+def short_link(request: Request) -> Response:
+    service: Service = request.app.state.service
+    article_id = request.path_params["article_id"]
+    record = service.articles.current().get(article_id)
+    if record is None:
+        # A deleted article's short link: the build left a redirect or tombstone page for it.
+        stub = service.settings.site_dir / "a" / article_id / "index.html"
+        if _ID.match(article_id) and stub.is_file():
+            return FileResponse(stub, media_type="text/html")
+        return _not_found_page(service.settings)
+    if request.query_params.get("ref") == "op" and service.events is not None:
+        _record(lambda: service.events.record_sent_link(article_id, ref="op"))
+    root = request.scope.get("root_path", "")
+    return RedirectResponse(f"{root}/{record.url}", status_code=302)
+
+
+def healthz(request: Request) -> JSONResponse:
+    service: Service = request.app.state.service
+    try:
+        engine = service.engine()
+        return JSONResponse({"status": "ok", "articles": engine.articles, "index_version": engine.index_version})
+    except BadRequest as exc:
+        return JSONResponse({"status": "degraded", "articles": 0, "index_version": "", "error": exc.detail},
+                            status_code=503)
+
+
+def openapi(request: Request) -> JSONResponse:
+    from search.service.openapi import OPENAPI
+
+    return JSONResponse(OPENAPI)
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    if request.url.path.startswith("/api/") or exc.status_code not in (404, 405):
+        return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
+    return _not_found_page(request.app.state.service.settings)
+
+
+def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | None = None) -> Starlette:
+    """The ASGI app: API routes, short links, health, then the static site."""
+    service = Service(settings)
+    site = StaticFiles(directory=settings.site_dir, html=True, check_dir=False)
+    routes: list[BaseRoute] = [
+        *(extra_routes or []),
+        Route("/api/search", api_search),
+        Route("/api/suggest", api_suggest),
+        Route("/api/link", api_link),
+        Route("/api/click", api_click, methods=["POST"]),
+        Route("/api/feedback", api_feedback, methods=["POST"]),
+        Route("/api/openapi.json", openapi),
+        Route("/a/{article_id}", short_link),
+        Route("/a/{article_id}/", short_link),
+        Route("/healthz", healthz),
+        Mount("/", app=site, name="site"),
+    ]
+    csp = content_security_policy(settings.state_dir, cors_origins=settings.cors_origins)
+    middleware = [Middleware(SecurityHeaders, csp=csp)]
+    if settings.cors_origins:
+        middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                                     allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-KB-Session"],
+                                     max_age=600))
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        # Open the index before taking requests: a worker is ready when it listens.
+        if settings.index_dir is not None:
+            try:
+                service.engine().warm()
+            except BadRequest as exc:
+                log.warning("starting without search: %s", exc.detail)
+        yield
+
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
+                    exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]
+    app.state.service = service
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The app for ``uvicorn --factory`` worker processes: settings from ``$KB_SERVICE``."""
+    return create_app(ServiceSettings.from_env(os.environ[ENV_VAR]))
+
