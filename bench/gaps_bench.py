@@ -5,7 +5,7 @@
 With the optional sentence encoder installed, :func:`find_gaps` gets it (the semantic method
 where it applies, see :mod:`search.gaps.method`); ``--lexical`` measures without it.
 
-- ``calibrate``: the confidence thresholds (:data:`search.gaps.find.CONFIDENT`, ``CONFIDENT_SEMANTIC``)
+- ``calibrate``: the confidence thresholds (:data:`search.gaps.model.CONFIDENT`, ``CONFIDENT_SEMANTIC``)
   from Banking77 with 10 intents left out, on the first three ``--seeds``: for a grid of t, the
   share of the questions scoring at least t that got their own intent (questions of left-out
   intents count as wrong), and the lowest t reaching 90 %;

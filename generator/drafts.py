@@ -131,7 +131,7 @@ def _without_full_stop(text: str) -> str:
 
 
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
-    """The text of a draft for one gap (:class:`search.gaps.find.Gap`): front matter with the
+    """The text of a draft for one gap (:class:`search.gaps.model.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
     from search.gaps.find import plain_question
     from search.gaps.mask import mask

@@ -6,7 +6,7 @@ cached, so a variant of the semantic gap analysis runs in seconds per seed.
 The figures are those of ``gaps_bench.py --only banking77`` (same KB, tickets through the same
 parser, same metrics). ``--why`` shows, for each
 left-out intent that no top-10 gap found, where its questions went; ``--set`` overrides
-:class:`search.gaps.find.GapSettings` fields (each ``--set`` given several values, comma-separated,
+:class:`search.gaps.model.GapSettings` fields (each ``--set`` given several values, comma-separated,
 runs every combination). The caches live in
 ``bench/out/gaps-cache`` (derived data; delete to recompute). Tune on development seeds (6-15);
 seeds 1-5 are the held-out check.

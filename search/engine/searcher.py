@@ -210,7 +210,7 @@ class Engine:
 
         ``meaning=False`` skips the re-ranking of English queries by sentence vectors: the
         scores stay the lexical ones, on the scale the gap report's thresholds are calibrated
-        on (:data:`search.gaps.find.CONFIDENT`).
+        on (:data:`search.gaps.model.CONFIDENT`).
         """
         generation = self._current()
         reader, vocabulary = generation.reader()

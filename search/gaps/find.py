@@ -15,7 +15,7 @@ The stages:
    *distinct question* with a count, its sources, first and last seen, and its wordings;
 2. **classify** — the engine answers each distinct question once (its most frequent wording).
    *Answered* when the top hit scores at least ``confident``: a calibrated threshold (see
-   :data:`CONFIDENT`; :data:`CONFIDENT_SEMANTIC` with the semantic method), not "had any hit";
+   :data:`~search.gaps.model.CONFIDENT`; ``CONFIDENT_SEMANTIC`` with the semantic method), not "had any hit";
 3. **cluster** the rest into topics (:mod:`search.gaps.cluster`);
 4. **near miss or new article** — a topic whose questions mostly (``concentration`` of their
    count) have the same top article, scoring at least ``weak`` on average, is a *near miss*:

@@ -99,7 +99,7 @@ def article_signals(store: EventStore, titles: dict[str, str], *, since: datetim
 
 def cached_search(engine: Engine, *, limit: int = HITS) -> SearchFn:
     """The engine as :func:`search.gaps.find.find_gaps` calls it, answering each text once, with its
-    lexical scores (``meaning=False``): :data:`search.gaps.find.CONFIDENT` is calibrated on them."""
+    lexical scores (``meaning=False``): :data:`search.gaps.model.CONFIDENT` is calibrated on them."""
     cache: dict[str, list[Match]] = {}
 
     def search(text: str) -> list[Match]:

@@ -7,7 +7,7 @@ once, and then:
 1. **near miss** — a question whose embedding is close to one of the ways an article is already
    asked (its title and aliases: :class:`References`) is asked for that article in other
    words, and an alias would fix it. "Close" is relative: at least
-   :data:`search.gaps.find.NEAR_SEMANTIC`, and no more than :data:`search.gaps.find.NEAR_MARGIN` below
+   :data:`search.gaps.model.NEAR_SEMANTIC`, and no more than :data:`search.gaps.model.NEAR_MARGIN` below
    the question's mean cosine with its closest fellow unanswered questions (:func:`fellows`).
    A question of a missing topic is surrounded by its fellows much more closely than by any
    article; one asked in an article's other words is not (on Banking77 this tells them apart
@@ -18,7 +18,7 @@ once, and then:
 2. **topics** — the rest are clustered on their embeddings (:mod:`search.gaps.cluster_dense`), so the
    many wordings of one missing intent form one topic instead of a topic per shared word;
 3. **near-miss topic** — a topic of several questions whose centroid is close
-   (:data:`search.gaps.find.NEAR_TOPIC_SEMANTIC`) to an article's ways of asking is a near miss too;
+   (:data:`search.gaps.model.NEAR_TOPIC_SEMANTIC`) to an article's ways of asking is a near miss too;
 4. questions of the baseline period only are embedded too, and join the topic they would have.
 
 Articles are compared with questions only when their titles and aliases are mostly

@@ -40,7 +40,7 @@ SWITCH = "KB_SEMANTIC"
 LATIN_SHARE = 0.6
 #: The blend of :func:`blend`: weight of the lexical score (relative to the best candidate's);
 #: the rest is the cosine to the article's nearest question. Picked on one half of Banking77's
-#: queries and confirmed on the other (bench/semantic_experiment.py).
+#: queries and confirmed on the other (bench/experiments/README.md: semantic_experiment.py).
 LEXICAL_WEIGHT = 0.2
 
 #: Texts embedded per progress line (and per task of a worker process) at build time.
