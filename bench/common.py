@@ -26,7 +26,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from generator.slugs import slugify, unique_slug  # noqa: E402
+from kb_helpcenter.generator.slugs import slugify, unique_slug  # noqa: E402
 
 # ---- vocabulary --------------------------------------------------------------------------------
 

@@ -45,13 +45,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_corpora import DATASETS, REPO, Unavailable, banking77, vk_cloud  # noqa: E402
 
-from search.engine.index import build_index  # noqa: E402
-from search.engine.searcher import Engine  # noqa: E402
-from search.gaps.find import QuestionSet, find_gaps  # noqa: E402
-from search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, GapReport, GapSettings, Match  # noqa: E402
-from search.gaps.questions import read_questions  # noqa: E402
-from search.manifest import Manifest  # noqa: E402
-from search.meaning import minilm  # noqa: E402
+from kb_helpcenter.search.engine.index import build_index  # noqa: E402
+from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
+from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps  # noqa: E402
+from kb_helpcenter.search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, GapReport, GapSettings, Match  # noqa: E402
+from kb_helpcenter.search.gaps.questions import read_questions  # noqa: E402
+from kb_helpcenter.search.manifest import Manifest  # noqa: E402
+from kb_helpcenter.search.meaning import minilm  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 NOW = datetime(2026, 6, 1, tzinfo=UTC)

@@ -36,10 +36,10 @@ from whoosh.lang.snowball.russian import RussianStemmer  # noqa: E402
 from whoosh.query import Or, Term  # noqa: E402
 from whoosh.scoring import BM25F  # noqa: E402
 
-from search.engine.index import build_index  # noqa: E402
-from search.engine.searcher import Engine  # noqa: E402
-from search.manifest import Manifest  # noqa: E402
-from search.meaning.vectors import enabled as vectors_enabled  # noqa: E402
+from kb_helpcenter.search.engine.index import build_index  # noqa: E402
+from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
+from kb_helpcenter.search.manifest import Manifest  # noqa: E402
+from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled  # noqa: E402
 
 OUT = REPO / "bench" / "out"
 SearchFn = Callable[[str, int], list[str]]
@@ -222,8 +222,8 @@ def replicated(manifest: Manifest, articles: int) -> Manifest:
 
 def _embedding_rate(manifest: Manifest, sample: int = 300) -> dict:
     """What embedding costs at build: texts per article and milliseconds per text (batched)."""
-    from search.meaning.minilm import shared_encoder
-    from search.meaning.vectors import article_texts
+    from kb_helpcenter.search.meaning.minilm import shared_encoder
+    from kb_helpcenter.search.meaning.vectors import article_texts
 
     rows = article_texts(manifest)
     distinct = sorted({t for _, t in rows})[:sample]

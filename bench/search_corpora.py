@@ -22,9 +22,9 @@ from pathlib import Path
 
 import yaml
 
-from generator.importer.dialect import expand_includes
-from generator.importer.source import IncludeReader
-from search.manifest import ArticleRecord, Heading, Manifest
+from kb_helpcenter.generator.importer.dialect import expand_includes
+from kb_helpcenter.generator.importer.source import IncludeReader
+from kb_helpcenter.search.manifest import ArticleRecord, Heading, Manifest
 
 REPO = Path(__file__).resolve().parent.parent
 DATASETS = REPO.parent / "shared" / "datasets"

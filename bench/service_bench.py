@@ -34,7 +34,7 @@ from build_bench import kb_project
 from common import REPO  # also puts the repo on sys.path
 from search_corpora import Unavailable, banking77
 
-from generator.slugs import slugify
+from kb_helpcenter.generator.slugs import slugify
 
 OUT = Path(__file__).resolve().parent / "out"
 KB = str(Path(sys.executable).with_name("kb"))

@@ -16,15 +16,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.builder import BuilderError, run_builder
-from generator.checks import article_anchors, check_all
-from generator.csp import write_csp_hashes
-from generator.fallback import write_fallback_index
-from generator.links import redirects_for, tombstones_for, write_stubs
-from generator.loader import Loaded, load
-from generator.manifest import manifest_dict, write_manifest
-from generator.model import ContentError, Location, Problem, sort_problems
-from generator.published import (
+from kb_helpcenter.generator.builder import BuilderError, run_builder
+from kb_helpcenter.generator.checks import article_anchors, check_all
+from kb_helpcenter.generator.csp import write_csp_hashes
+from kb_helpcenter.generator.fallback import write_fallback_index
+from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
+from kb_helpcenter.generator.loader import Loaded, load
+from kb_helpcenter.generator.manifest import manifest_dict, write_manifest
+from kb_helpcenter.generator.model import ContentError, Location, Problem, sort_problems
+from kb_helpcenter.generator.published import (
     PUBLISHED_FILE,
     Published,
     check_published,
@@ -32,11 +32,11 @@ from generator.published import (
     updated_entries,
     write_published,
 )
-from generator.siteconfig import SiteConfig, load_site_config
-from generator.stage import write_stage
-from search.engine.index import build_index
-from search.manifest import manifest_from_dict
-from site_theme import THEME_DIR
+from kb_helpcenter.generator.siteconfig import SiteConfig, load_site_config
+from kb_helpcenter.generator.stage import write_stage
+from kb_helpcenter.search.engine.index import build_index
+from kb_helpcenter.search.manifest import manifest_from_dict
+from kb_helpcenter.site_theme import THEME_DIR
 
 STATE_DIR = ".kb"
 SITE_DIR = "site"

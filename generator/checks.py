@@ -12,8 +12,8 @@ from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
 
-from generator.model import Article, KnowledgeBase, Location, Problem
-from generator.render import is_external, iter_links, render
+from kb_helpcenter.generator.model import Article, KnowledgeBase, Location, Problem
+from kb_helpcenter.generator.render import is_external, iter_links, render
 
 STALE_AFTER_DAYS = 365
 

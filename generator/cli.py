@@ -16,7 +16,7 @@ from typing import Any
 
 import click
 
-from generator.model import ContentError, Problem
+from kb_helpcenter.generator.model import ContentError, Problem
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -84,7 +84,7 @@ def init(directory: Path) -> None:
     Example:
       kb init my-help && kb build -C my-help
     """
-    from generator.scaffold import ProjectExistsError, init_project
+    from kb_helpcenter.generator.scaffold import ProjectExistsError, init_project
 
     try:
         written = init_project(directory)
@@ -105,7 +105,7 @@ def new(title: str, section: str, project: Path) -> None:
     Example:
       kb new "Как вернуть товар" --section returns
     """
-    from generator.drafts import NewArticleError, new_article
+    from kb_helpcenter.generator.drafts import NewArticleError, new_article
 
     try:
         path = new_article(project, title, section=section)
@@ -128,7 +128,7 @@ def check(strict: bool, fmt: str, project: Path) -> None:
       kb check --strict
       kb check --format json | jq '.problems[] | .message'
     """
-    from generator.build import check as run_check
+    from kb_helpcenter.generator.build import check as run_check
 
     result = run_check(project)
     if fmt == "json":
@@ -157,8 +157,8 @@ def build(drafts: bool, strict: bool, project: Path) -> None:
     Example:
       kb build -C my-help && ls my-help/site
     """
-    from generator.build import build as run_build
-    from generator.build import stderr_progress
+    from kb_helpcenter.generator.build import build as run_build
+    from kb_helpcenter.generator.build import stderr_progress
 
     result = run_build(project, drafts=drafts, strict=strict, progress=stderr_progress)
     for warning in result.warnings:
@@ -197,14 +197,14 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     # A short graceful shutdown: preview pages and slow clients hold requests open.
     options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3}
     if dev:
-        from generator.devserver import create_preview_app
+        from kb_helpcenter.generator.devserver import create_preview_app
 
         uvicorn.run(create_preview_app(project, drafts=drafts), **options)
         return
-    from generator.build import build as run_build
-    from generator.build import stderr_progress
-    from generator.siteconfig import load_site_config
-    from search.service.app import ENV_VAR, ServiceSettings
+    from kb_helpcenter.generator.build import build as run_build
+    from kb_helpcenter.generator.build import stderr_progress
+    from kb_helpcenter.generator.siteconfig import load_site_config
+    from kb_helpcenter.search.service.app import ENV_VAR, ServiceSettings
 
     config = load_site_config(project)
     if not (project / "site" / "index.html").exists() or not (project / ".kb" / "index").exists():
@@ -212,7 +212,7 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", cache_size=cache_size,
                                cors_origins=config.cors_origins, retention_days=config.retention_days)
     os.environ[ENV_VAR] = settings.to_env()
-    uvicorn.run("search.service.app:create_app_from_env", factory=True, workers=workers, **options)
+    uvicorn.run("kb_helpcenter.search.service.app:create_app_from_env", factory=True, workers=workers, **options)
 
 
 @main.command("import", context_settings=CONTEXT)
@@ -231,7 +231,7 @@ def import_(src: Path, exclude: tuple[str, ...], verbose: bool, project: Path) -
     Example:
       kb import ../old-docs -C my-help --exclude '**/faq/faq.md'
     """
-    from generator.importer.run import ImportFailed, import_tree
+    from kb_helpcenter.generator.importer.run import ImportFailed, import_tree
 
     def progress(done: int, total: int) -> None:
         if total >= 200:
@@ -275,10 +275,10 @@ def events_export(kind: str, since: int | None, fmt: str, project: Path) -> None
     import datetime as dt
     import io
 
-    from generator.siteconfig import load_site_config
-    from search.events.export import export_events
-    from search.events.schema import EventStoreError
-    from search.events.store import EventStore, store_path
+    from kb_helpcenter.generator.siteconfig import load_site_config
+    from kb_helpcenter.search.events.export import export_events
+    from kb_helpcenter.search.events.schema import EventStoreError
+    from kb_helpcenter.search.events.store import EventStore, store_path
 
     path = store_path(project)
     if not path.exists():
@@ -332,9 +332,9 @@ def gaps(questions_files: tuple[Path, ...], text_column: str | None, use_events:
     """
     import datetime as dt
 
-    from generator.drafts import write_gap_drafts
-    from generator.siteconfig import load_site_config
-    from search.gaps.run import GapsError, GapsRequest, parse_formats, run_report
+    from kb_helpcenter.generator.drafts import write_gap_drafts
+    from kb_helpcenter.generator.siteconfig import load_site_config
+    from kb_helpcenter.search.gaps.run import GapsError, GapsRequest, parse_formats, run_report
 
     try:
         chosen = parse_formats(formats)
@@ -377,8 +377,8 @@ def search_command(query: str | None, limit: int, as_json: bool, batch: Any, pro
       kb search "pfzdrf dbcbn" --json
       kb search --batch questions.txt --limit 5 > answers.jsonl
     """
-    from search.engine.index import IndexError_
-    from search.engine.searcher import Engine
+    from kb_helpcenter.search.engine.index import IndexError_
+    from kb_helpcenter.search.engine.searcher import Engine
 
     if (query is None) == (batch is None):
         raise click.UsageError("give either QUERY or --batch FILE")
@@ -421,10 +421,10 @@ def link(query: str, limit: int, fmt: str, project: Path) -> None:
     Example:
       kb link "деньги не пришли после оплаты в терминале" --format markdown
     """
-    from search.engine.index import IndexError_
-    from search.engine.searcher import Engine
-    from search.manifest import ManifestError, load_manifest
-    from search.service.operator_links import operator_links, render_links
+    from kb_helpcenter.search.engine.index import IndexError_
+    from kb_helpcenter.search.engine.searcher import Engine
+    from kb_helpcenter.search.manifest import ManifestError, load_manifest
+    from kb_helpcenter.search.service.operator_links import operator_links, render_links
 
     state = project.resolve() / ".kb"
     try:

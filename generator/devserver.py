@@ -19,9 +19,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from generator.build import build
-from generator.model import ContentError
-from search.service.app import ServiceSettings, create_app
+from kb_helpcenter.generator.build import build
+from kb_helpcenter.generator.model import ContentError
+from kb_helpcenter.search.service.app import ServiceSettings, create_app
 
 POLL_SECONDS = 25.0
 

@@ -13,13 +13,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from generator.loader import KB_DIR, SECTION_FILE, load
-from generator.published import load_published
-from generator.schema import ARTICLE_FIELDS
-from generator.slugs import is_valid_id, slugify, unique_slug
+from kb_helpcenter.generator.loader import KB_DIR, SECTION_FILE, load
+from kb_helpcenter.generator.published import load_published
+from kb_helpcenter.generator.schema import ARTICLE_FIELDS
+from kb_helpcenter.generator.slugs import is_valid_id, slugify, unique_slug
 
 if TYPE_CHECKING:
-    from search.gaps.model import Gap
+    from kb_helpcenter.search.gaps.model import Gap
 
 BODY_TEMPLATE = """Начните с короткого прямого ответа на вопрос из заголовка: одно-два предложения.
 
@@ -117,7 +117,7 @@ def draft_title(question: str) -> str:
         >>> draft_title("Добрый день, как изменить адрес доставки.")
         'Как изменить адрес доставки'
     """
-    from search.gaps.find import plain_question
+    from kb_helpcenter.search.gaps.find import plain_question
 
     title = plain_question(question)
     title = title[:1].upper() + title[1:]
@@ -133,8 +133,8 @@ def _without_full_stop(text: str) -> str:
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
     """The text of a draft for one gap (:class:`search.gaps.model.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
-    from search.gaps.find import plain_question
-    from search.gaps.mask import mask
+    from kb_helpcenter.search.gaps.find import plain_question
+    from kb_helpcenter.search.gaps.mask import mask
 
     title = draft_title(mask(gap.label))
     asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
@@ -173,8 +173,8 @@ def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | Non
     included) already has that title. Ids are fresh against every article and every id in
     ``kb/_published.yml``.
     """
-    from generator.loader import DRAFTS_DIR
-    from search.gaps.mask import mask
+    from kb_helpcenter.generator.loader import DRAFTS_DIR
+    from kb_helpcenter.search.gaps.mask import mask
 
     today = today or dt.date.today()
     loaded = load(project)

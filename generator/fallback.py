@@ -26,8 +26,8 @@ import json
 import re
 from pathlib import Path
 
-from search.engine.analysis import STOP_WORDS, normalize
-from search.manifest import ArticleRecord, Manifest
+from kb_helpcenter.search.engine.analysis import STOP_WORDS, normalize
+from kb_helpcenter.search.manifest import ArticleRecord, Manifest
 
 FALLBACK_FORMAT = 1
 FALLBACK_PATH = "search/index.json"  # relative to the site root

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from generator.model import Location, Problem
+from kb_helpcenter.generator.model import Location, Problem
 
 MAX_ARTICLE_BYTES = 1_000_000
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator.model import Location, Problem
+from kb_helpcenter.generator.model import Location, Problem
 
 _FENCE = re.compile(r"^---[ \t]*$")
 

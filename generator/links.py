@@ -11,8 +11,8 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.model import Article
-from generator.published import Entry
+from kb_helpcenter.generator.model import Article
+from kb_helpcenter.generator.published import Entry
 
 SHORT_PREFIX = "a"
 

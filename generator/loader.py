@@ -13,11 +13,11 @@ from typing import Any
 
 import yaml
 
-from generator.files import read_text
-from generator.frontmatter import FAST_LOADER, parse_yaml_mapping, split_front_matter
-from generator.model import Article, KnowledgeBase, Location, Problem, Section
-from generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
-from generator.video.entries import parse_videos
+from kb_helpcenter.generator.files import read_text
+from kb_helpcenter.generator.frontmatter import FAST_LOADER, parse_yaml_mapping, split_front_matter
+from kb_helpcenter.generator.model import Article, KnowledgeBase, Location, Problem, Section
+from kb_helpcenter.generator.schema import ARTICLE_FIELDS, SECTION_FIELDS, validate_mapping
+from kb_helpcenter.generator.video.entries import parse_videos
 
 KB_DIR = "kb"
 SECTION_FILE = "_section.yml"

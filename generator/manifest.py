@@ -9,10 +9,10 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from generator.model import Article, KnowledgeBase
-from generator.render import render
-from generator.video.render import video_anchor
-from search.manifest import MANIFEST_FORMAT
+from kb_helpcenter.generator.model import Article, KnowledgeBase
+from kb_helpcenter.generator.render import render
+from kb_helpcenter.generator.video.render import video_anchor
+from kb_helpcenter.search.manifest import MANIFEST_FORMAT
 
 
 def _section_title(kb: KnowledgeBase, section_id: str) -> str:

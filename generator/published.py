@@ -17,10 +17,10 @@ from typing import Any
 
 import yaml
 
-from generator.files import read_text
-from generator.frontmatter import FAST_LOADER, construct
-from generator.model import Article, KnowledgeBase, Location, Problem
-from generator.slugs import is_valid_id
+from kb_helpcenter.generator.files import read_text
+from kb_helpcenter.generator.frontmatter import FAST_LOADER, construct
+from kb_helpcenter.generator.model import Article, KnowledgeBase, Location, Problem
+from kb_helpcenter.generator.slugs import is_valid_id
 
 PUBLISHED_FILE = "kb/_published.yml"
 ENTRY_KEYS = ("title", "urls", "anchors", "redirect_to", "tombstone")

@@ -15,7 +15,7 @@ from functools import lru_cache
 
 import markdown
 
-from generator.markdown_config import EXTENSIONS, extension_configs
+from kb_helpcenter.generator.markdown_config import EXTENSIONS, extension_configs
 
 
 @dataclass(frozen=True)

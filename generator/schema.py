@@ -16,8 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from generator.model import Location, Problem
-from generator.slugs import is_valid_id
+from kb_helpcenter.generator.model import Location, Problem
+from kb_helpcenter.generator.slugs import is_valid_id
 
 STATUSES = ("published", "draft", "archived")
 

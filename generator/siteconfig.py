@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from generator.model import ContentError, Location, Problem
+from kb_helpcenter.generator.model import ContentError, Location, Problem
 
 CONFIG_FILE = "mkdocs.yml"
 

@@ -16,11 +16,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from generator.links import Tombstone
-from generator.markdown_config import mkdocs_yaml
-from generator.model import Article, KnowledgeBase, Section
-from generator.siteconfig import SiteConfig
-from generator.video.render import embed_bare_links, facade_html, video_anchor
+from kb_helpcenter.generator.links import Tombstone
+from kb_helpcenter.generator.markdown_config import mkdocs_yaml
+from kb_helpcenter.generator.model import Article, KnowledgeBase, Section
+from kb_helpcenter.generator.siteconfig import SiteConfig
+from kb_helpcenter.generator.video.render import embed_bare_links, facade_html, video_anchor
 
 SIDEBAR_WINDOW = 15  # articles of the current section listed beside an article
 POPULAR_COUNT = 8

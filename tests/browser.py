@@ -1,13 +1,13 @@
-"""Headless Chromium for tests: Debian's browser driven by Playwright (no browser downloads)."""
+"""Headless Chromium for tests, driven by Playwright: the browser :mod:`ensure` found or installed."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from playwright.sync_api import Browser, sync_playwright
+
+from ensure import WHAT_TO_RUN, find_chromium
 
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -16,10 +16,11 @@ CHROMIUM_ARGS = [
 
 
 def chromium_path() -> str:
-    """The system Chromium; a clear failure (not a skip) when it is missing."""
-    path = os.environ.get("KB_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    """The Chromium to drive; a clear failure (not a skip) when there is none
+    (``make test`` runs ``tests/ensure.py`` first, which installs one where it can)."""
+    path = find_chromium()
     if not path:
-        raise RuntimeError("browser tests need Chromium: apt-get install chromium (or set KB_CHROMIUM)")
+        raise RuntimeError(WHAT_TO_RUN["chromium"])
     return path
 
 

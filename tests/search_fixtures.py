@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from search.engine.index import build_index
-from search.manifest import ArticleRecord, Heading, Manifest, TranscriptCue, VideoRecord
+from kb_helpcenter.search.engine.index import build_index
+from kb_helpcenter.search.manifest import ArticleRecord, Heading, Manifest, TranscriptCue, VideoRecord
 
 ARTICLES = (
     ArticleRecord(

@@ -1,7 +1,8 @@
 """The architecture in the folders: who may import whom, no import cycles, no dead bench code.
 
 The rules are those of ``../shared/DESIGN.md`` and of each sub-package's ``__init__.py``
-docstring. Imports are read from the source (every ``import``, also inside functions and under
+docstring. Modules are named here by their folders (``search.engine.scoring``); they install
+and are imported under ``kb_helpcenter`` (``kb_helpcenter.search.engine.scoring``). Imports are read from the source (every ``import``, also inside functions and under
 ``TYPE_CHECKING``), so a lazy import cannot hide a cycle or a forbidden dependency.
 """
 
@@ -17,6 +18,7 @@ import pytest
 from conftest import REPO
 
 PACKAGES = ("generator", "search", "site_theme")
+PREFIX = "kb_helpcenter."
 
 #: Each sub-package (or module) of kb and the other parts of kb it may import. A module belongs
 #: to the longest prefix listed here; its own part is always allowed.
@@ -55,6 +57,7 @@ def _imports(path: Path, known: dict[str, Path]) -> set[str]:
             names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
         else:
             continue
+        names = [name.removeprefix(PREFIX) for name in names]
         found.update(name for name in names if name in known)
         found.update(name for name in names if name.split(".")[0] == "mkdocs")
     return found
@@ -116,6 +119,29 @@ def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
         if module not in state:
             visit(module)
     return found
+
+
+def test_kb_is_imported_only_under_its_own_name():
+    # "search" and "generator" are names other packages use: kb imports itself as kb_helpcenter.*
+    bare = []
+    sources = [*(REPO / name for name in PACKAGES), REPO / "tests", REPO / "bench"]
+    for path in sorted(p for folder in sources for p in folder.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module] if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+                     else [])
+            bare += [f"{path.relative_to(REPO)}:{node.lineno}: {n}" for n in names if n.split(".")[0] in PACKAGES]
+    assert bare == []
+
+
+def test_the_package_list_names_every_package():
+    import tomllib
+
+    config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    packages = {p.parent for name in PACKAGES for p in (REPO / name).rglob("__init__.py")}
+    expected = {PREFIX + _module_name(p / "__init__.py") for p in packages if "starter" not in p.parts}
+    assert set(config["packages"]) == expected
+    assert config["package-dir"] == {PREFIX + name: name for name in PACKAGES}
 
 
 def test_each_part_imports_only_what_it_may():

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.build import build
-from generator.model import ContentError
+from kb_helpcenter.generator.build import build
+from kb_helpcenter.generator.model import ContentError
 
 from conftest import REPO, article, write_kb
 from htmlcheck import parse, resolve

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
+from kb_helpcenter.generator.cli import main
 
 from conftest import article, write_kb
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from generator.cli import main
+from kb_helpcenter.generator.cli import main
 
 from conftest import article, write_kb
 from htmlcheck import parse

@@ -6,7 +6,7 @@ import pickle
 
 import pytest
 
-from search.engine.analysis import (
+from kb_helpcenter.search.engine.analysis import (
     analyze,
     analyzer,
     could_be_wrong_layout,
@@ -84,7 +84,7 @@ def test_one_pass_analysis_matches_the_chain():
 
 
 def test_boost_marks_weight_tokens():
-    from search.engine.analysis import boosted
+    from kb_helpcenter.search.engine.analysis import boosted
 
     tokens = [(t.text, t.boost) for t in analyzer()(boosted([("Заявка", 3.0), ("банк", 1.0)]))]
     assert tokens == [("заявка", 3.0), ("банк", 1.0)]

@@ -8,7 +8,7 @@ import os
 import pytest
 from search_fixtures import ARTICLES, build_sample, sample_manifest
 
-from search.engine.index import (
+from kb_helpcenter.search.engine.index import (
     META_FILE,
     IndexMissingError,
     IndexVersionError,
@@ -17,7 +17,7 @@ from search.engine.index import (
     index_version,
     resolve_index,
 )
-from search.manifest import Manifest
+from kb_helpcenter.search.manifest import Manifest
 
 
 def test_build_writes_a_versioned_directory_behind_a_symlink(tmp_path):

@@ -8,9 +8,9 @@ import time
 import pytest
 from search_fixtures import ARTICLES, build_sample, sample_manifest
 
-from search.engine.index import build_index
-from search.engine.searcher import Engine, SearchResult
-from search.manifest import ArticleRecord, Manifest
+from kb_helpcenter.search.engine.index import build_index
+from kb_helpcenter.search.engine.searcher import Engine, SearchResult
+from kb_helpcenter.search.manifest import ArticleRecord, Manifest
 
 
 @pytest.fixture(scope="module")
@@ -179,7 +179,7 @@ def test_video_transcripts_are_searchable(engine):
 
 
 def test_the_engine_notices_a_rebuilt_index(tmp_path, monkeypatch):
-    import search.engine.searcher as engine_module
+    import kb_helpcenter.search.engine.searcher as engine_module
 
     monkeypatch.setattr(engine_module, "RECHECK_SECONDS", 0.0)
     monkeypatch.setattr(engine_module, "CLOSE_AFTER_SECONDS", 0.0)

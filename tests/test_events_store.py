@@ -18,9 +18,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.cli import main
-from search.events.clean import EventError
-from search.events.schema import (
+from kb_helpcenter.generator.cli import main
+from kb_helpcenter.search.events.clean import EventError
+from kb_helpcenter.search.events.schema import (
     COLUMNS,
     KINDS,
     MIGRATIONS,
@@ -30,7 +30,7 @@ from search.events.schema import (
     migrate,
     stamp,
 )
-from search.events.stats import (
+from kb_helpcenter.search.events.stats import (
     failed_searches,
     feedback_per_article,
     no_votes,
@@ -38,7 +38,7 @@ from search.events.stats import (
     sent_links_per_article,
     unclicked_searches,
 )
-from search.events.store import EventStore, FloodLimits, Recorded, StoreMissingError, store_path
+from kb_helpcenter.search.events.store import EventStore, FloodLimits, Recorded, StoreMissingError, store_path
 
 from conftest import MKDOCS_YML, REPO
 
@@ -395,7 +395,7 @@ def test_every_event_command_has_an_example():
 WRITER = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from search.events.store import EventStore
+    from kb_helpcenter.search.events.store import EventStore
     store = EventStore(Path(sys.argv[1]))
     tag, count = sys.argv[2], int(sys.argv[3])
     i = 0
@@ -492,7 +492,7 @@ def test_stamps_are_fixed_width_utc():
 def test_search_as_you_type_is_one_question(tmp_path):
     from datetime import UTC, datetime, timedelta
 
-    from search.events.store import EventStore
+    from kb_helpcenter.search.events.store import EventStore
 
     store = EventStore(tmp_path / "e.sqlite")
     t0 = datetime(2026, 11, 1, 10, 0, tzinfo=UTC)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
-from generator.build import build
-from generator.fallback import FIELDS, fallback_index, words
-from search.manifest import ArticleRecord, Heading, Manifest, VideoRecord
+from kb_helpcenter.generator.build import build
+from kb_helpcenter.generator.fallback import FIELDS, fallback_index, words
+from kb_helpcenter.search.manifest import ArticleRecord, Heading, Manifest, VideoRecord
 
 from conftest import article, write_kb
 

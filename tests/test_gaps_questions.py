@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from search.gaps.mask import mask
-from search.gaps.questions import QuestionsError, clean_message, read_questions
+from kb_helpcenter.search.gaps.mask import mask
+from kb_helpcenter.search.gaps.questions import QuestionsError, clean_message, read_questions
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:

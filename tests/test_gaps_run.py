@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build, check
-from generator.cli import main
-from generator.drafts import TITLE_MAX, draft_title
-from search.events.store import EventStore, store_path
-from search.gaps.cluster import cluster
-from search.gaps.find import QuestionSet, find_gaps
-from search.gaps.model import GapSettings, Match
+from kb_helpcenter.generator.build import build, check
+from kb_helpcenter.generator.cli import main
+from kb_helpcenter.generator.drafts import TITLE_MAX, draft_title
+from kb_helpcenter.search.events.store import EventStore, store_path
+from kb_helpcenter.search.gaps.cluster import cluster
+from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps
+from kb_helpcenter.search.gaps.model import GapSettings, Match
 
 from conftest import article, write_kb
 
@@ -225,8 +225,8 @@ def test_scale_bench_variations_add_no_words():
     # the benchmark measures made-up distinct questions. Typos (5 %) are folded later, by counts.
     import importlib.util
 
-    from search.gaps.find import question_terms
-    from search.gaps.mask import mask
+    from kb_helpcenter.search.gaps.find import question_terms
+    from kb_helpcenter.search.gaps.mask import mask
 
     path = Path(__file__).resolve().parent.parent / "bench" / "gaps_bench.py"
     spec = importlib.util.spec_from_file_location("gaps_bench_variations", path)

@@ -8,12 +8,12 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 
-from search.gaps.cluster_dense import cluster_dense
-from search.gaps.find import QuestionSet, find_gaps
-from search.gaps.method import choose_method
-from search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, Match
-from search.meaning import minilm
-from search.meaning.vectors import latin_share
+from kb_helpcenter.search.gaps.cluster_dense import cluster_dense
+from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps
+from kb_helpcenter.search.gaps.method import choose_method
+from kb_helpcenter.search.gaps.model import CONFIDENT, CONFIDENT_SEMANTIC, Match
+from kb_helpcenter.search.meaning import minilm
+from kb_helpcenter.search.meaning.vectors import latin_share
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 
@@ -119,10 +119,10 @@ def test_the_semantic_method_answers_only_above_its_own_stricter_threshold(embed
 
 
 def test_the_report_takes_the_articles_vectors_from_the_search_index(tmp_path, embed):
-    from search.engine.index import build_index
-    from search.gaps.run import sentence_encoder
-    from search.manifest import ArticleRecord, Manifest
-    from search.meaning.vectors import ArticleVectors
+    from kb_helpcenter.search.engine.index import build_index
+    from kb_helpcenter.search.gaps.run import sentence_encoder
+    from kb_helpcenter.search.manifest import ArticleRecord, Manifest
+    from kb_helpcenter.search.meaning.vectors import ArticleVectors
 
     card = ArticleRecord(id="card-arrival", url="cards/card-arrival/", title="Card arrival", summary="",
                          aliases=("When will my new card arrive?",), section="Cards", body="Posted in 3 days.")

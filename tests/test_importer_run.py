@@ -10,8 +10,8 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from generator.importer.blocks import convert_blocks, split_block_tags
-from generator.importer.dialect import (
+from kb_helpcenter.generator.importer.blocks import convert_blocks, split_block_tags
+from kb_helpcenter.generator.importer.dialect import (
     convert,
     expand_includes,
     replace_captions,
@@ -22,10 +22,10 @@ from generator.importer.dialect import (
     resolve_conditionals,
     strip_comments,
 )
-from generator.importer.lists import normalize_list_indent
-from generator.importer.run import ImportFailed, import_tree
-from generator.importer.source import exclusion
-from generator.importer.text import leading_title, rewrite_links
+from kb_helpcenter.generator.importer.lists import normalize_list_indent
+from kb_helpcenter.generator.importer.run import ImportFailed, import_tree
+from kb_helpcenter.generator.importer.source import exclusion
+from kb_helpcenter.generator.importer.text import leading_title, rewrite_links
 
 from conftest import MKDOCS_YML, write_kb
 
@@ -183,7 +183,7 @@ def test_links_and_images_follow_the_pages(mkdocs_site: Path, tmp_path: Path) ->
 
 
 def test_the_import_passes_kb_check(mkdocs_site: Path, tmp_path: Path) -> None:
-    from generator.build import check
+    from kb_helpcenter.generator.build import check
 
     project = write_tree(tmp_path / "help", {"mkdocs.yml": MKDOCS_YML})
     import_tree(mkdocs_site, project / "kb", exclude=["old/*"])
@@ -286,7 +286,7 @@ def test_vk_dialect_folder(tmp_path: Path) -> None:
     assert yaml.safe_load((kb / "net/_section.yml").read_text(encoding="utf-8")) == {
         "title": "Сети"}
 
-    from generator.build import check
+    from kb_helpcenter.generator.build import check
 
     (tmp_path / "mkdocs.yml").write_text(MKDOCS_YML, encoding="utf-8")
     assert [p.format() for p in check(tmp_path).errors] == []
@@ -400,7 +400,7 @@ def test_exclusion(path: str, excluded: bool) -> None:
 
 
 def test_cli_import(mkdocs_site: Path, tmp_path: Path) -> None:
-    from generator.cli import main
+    from kb_helpcenter.generator.cli import main
 
     runner = CliRunner()
     args = ["import", str(mkdocs_site), "-C", str(tmp_path / "help"), "--exclude", "old/*"]

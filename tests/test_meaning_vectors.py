@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from search.meaning import minilm
+from kb_helpcenter.search.meaning import minilm
 
 
 def test_semantic_reports_why_missing_or_embeds_correctly():
@@ -44,10 +44,10 @@ def test_semantic_unavailable_reason_when_model_package_missing(monkeypatch):
 
 import pytest  # noqa: E402
 
-from search.engine.index import build_index  # noqa: E402
-from search.engine.searcher import Engine  # noqa: E402
-from search.manifest import ArticleRecord, Manifest  # noqa: E402
-from search.meaning.vectors import VECTORS_FILE, VECTORS_META, is_latin  # noqa: E402
+from kb_helpcenter.search.engine.index import build_index  # noqa: E402
+from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
+from kb_helpcenter.search.manifest import ArticleRecord, Manifest  # noqa: E402
+from kb_helpcenter.search.meaning.vectors import VECTORS_FILE, VECTORS_META, is_latin  # noqa: E402
 from tests.search_fixtures import ARTICLES  # noqa: E402
 
 
@@ -117,7 +117,7 @@ def test_rebuild_embeds_only_new_texts(tmp_path, encoder_installed):
 def test_worker_processes_embed_as_this_one_does(tmp_path, encoder_installed):
     import numpy as np
 
-    from search.meaning.vectors import write_vectors
+    from kb_helpcenter.search.meaning.vectors import write_vectors
 
     manifest = Manifest(articles=CARDS)
     (tmp_path / "one").mkdir()

@@ -6,8 +6,8 @@ import httpx
 import pytest
 import yaml
 
-from generator.build import build, check
-from generator.model import ContentError
+from kb_helpcenter.generator.build import build, check
+from kb_helpcenter.generator.model import ContentError
 
 from conftest import article, write_kb
 from htmlcheck import parse

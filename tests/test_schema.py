@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from generator.schema import ARTICLE_FIELDS, fields_markdown, validate_mapping
+from kb_helpcenter.generator.schema import ARTICLE_FIELDS, fields_markdown, validate_mapping
 
 from conftest import REPO
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from generator.build import build
+from kb_helpcenter.generator.build import build
 
 from conftest import article, write_kb
 

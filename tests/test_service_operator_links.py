@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from generator.build import build
-from generator.cli import main
+from kb_helpcenter.generator.build import build
+from kb_helpcenter.generator.cli import main
 
 from conftest import article, write_kb
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 from playwright.sync_api import expect
 
-from generator.build import build
+from kb_helpcenter.generator.build import build
 
 from browser import chromium
 from conftest import article, write_kb

@@ -20,7 +20,7 @@ from urllib.parse import quote
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from generator.build import build
+from kb_helpcenter.generator.build import build
 
 from conftest import article, write_kb
 

@@ -7,9 +7,9 @@ import re
 
 import pytest
 
-from generator.build import build
-from generator.video.sources import parse_video_url
-from generator.video.transcripts import parse_transcript
+from kb_helpcenter.generator.build import build
+from kb_helpcenter.generator.video.sources import parse_video_url
+from kb_helpcenter.generator.video.transcripts import parse_transcript
 
 from conftest import article, write_kb
 from htmlcheck import parse
@@ -55,7 +55,7 @@ def test_unsupported_links(url):
 
 
 def test_unsupported_video_is_a_located_error_listing_providers(tmp_path):
-    from generator.build import check
+    from kb_helpcenter.generator.build import check
 
     project = write_kb(tmp_path / "p", {"kb/s/a.md": article(
         "a", "A", videos="\n  - url: https://example.com/watch/1\n    title: Ролик\n  - url: https://youtu.be/dQw4w9WgXcQ\n    start: 1:75")})
@@ -100,7 +100,7 @@ def test_malformed_transcripts_are_located(text, expected):
 
 
 def test_malformed_transcript_fails_the_check_at_its_line(tmp_path):
-    from generator.build import check
+    from kb_helpcenter.generator.build import check
 
     project = write_kb(tmp_path / "p", {
         "kb/s/a.md": article("a", "A", videos="\n  - url: https://youtu.be/dQw4w9WgXcQ\n    transcript: a.vtt"),
@@ -216,7 +216,7 @@ def test_click_inserts_the_player_at_the_right_time(video_site, tmp_path):
 def test_transcript_words_find_the_article_at_the_moment(video_site):
     from click.testing import CliRunner
 
-    from generator.cli import main
+    from kb_helpcenter.generator.cli import main
 
     result = CliRunner().invoke(main, ["search", "код E7 пароль Wi-Fi неверно", "--json", "-C", str(video_site)])
     hit = json.loads(result.stdout)["hits"][0]

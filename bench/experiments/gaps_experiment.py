@@ -42,10 +42,10 @@ from gaps_bench import (  # noqa: E402
 )
 from search_corpora import REPO  # noqa: E402
 
-from search.gaps.find import QuestionSet, find_gaps  # noqa: E402
-from search.gaps.model import GapSettings, Match  # noqa: E402
-from search.gaps.questions import read_questions  # noqa: E402
-from search.meaning import minilm  # noqa: E402
+from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps  # noqa: E402
+from kb_helpcenter.search.gaps.model import GapSettings, Match  # noqa: E402
+from kb_helpcenter.search.gaps.questions import read_questions  # noqa: E402
+from kb_helpcenter.search.meaning import minilm  # noqa: E402
 
 CACHE = REPO / "bench" / "out" / "gaps-cache"
 

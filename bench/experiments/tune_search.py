@@ -33,13 +33,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from search_corpora import Query, banking77, sample_kb, sample_queries, vk_cloud  # noqa: E402
 from vk_study import build_lexical, half, rank_of  # noqa: E402
 
-import search.engine.analysis as analysis_mod  # noqa: E402
-import search.engine.rerank as rerank_mod  # noqa: E402
-import search.engine.scoring as scoring_mod  # noqa: E402
-import search.engine.searcher as engine_mod  # noqa: E402
-from search.engine.query import Slot  # noqa: E402
-from search.engine.scoring import document_frequency  # noqa: E402
-from search.engine.searcher import Engine  # noqa: E402
+import kb_helpcenter.search.engine.analysis as analysis_mod  # noqa: E402
+import kb_helpcenter.search.engine.rerank as rerank_mod  # noqa: E402
+import kb_helpcenter.search.engine.scoring as scoring_mod  # noqa: E402
+import kb_helpcenter.search.engine.searcher as engine_mod  # noqa: E402
+from kb_helpcenter.search.engine.query import Slot  # noqa: E402
+from kb_helpcenter.search.engine.scoring import document_frequency  # noqa: E402
+from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
 
 Undo = Callable[[], None]
 EXPERIMENTS: dict[str, Callable[[], Undo]] = {}

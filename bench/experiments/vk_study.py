@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from search_corpora import Query, vk_cloud  # noqa: E402
 
-from search.engine.index import build_index  # noqa: E402
-from search.engine.searcher import Engine  # noqa: E402
+from kb_helpcenter.search.engine.index import build_index  # noqa: E402
+from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
 
 
 def build_lexical(manifest, path: Path) -> None:

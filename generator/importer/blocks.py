@@ -11,8 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.importer.macros import Warn, ignore, scan
-from generator.importer.text import fenced_ranges, in_ranges
+from kb_helpcenter.generator.importer.macros import Warn, ignore, scan
+from kb_helpcenter.generator.importer.text import fenced_ranges, in_ranges
 
 NOTE_KINDS = {"info": "info", "warn": "warning", "err": "danger", "": "note"}
 

@@ -18,8 +18,8 @@ import textwrap
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 
-from generator.importer.blocks import convert_blocks, split_block_tags
-from generator.importer.macros import (
+from kb_helpcenter.generator.importer.blocks import convert_blocks, split_block_tags
+from kb_helpcenter.generator.importer.macros import (
     Macro,
     Warn,
     ignore,
@@ -28,7 +28,7 @@ from generator.importer.macros import (
     sub_tag,
     whole_line,
 )
-from generator.importer.text import fenced_ranges, in_ranges
+from kb_helpcenter.generator.importer.text import fenced_ranges, in_ranges
 
 # (reference as written, path of the file that wrote it) -> (path of the included file, text)
 ReadInclude = Callable[[str, str], "tuple[str, str] | None"]

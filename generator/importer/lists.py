@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from generator.importer.text import fenced_ranges
+from kb_helpcenter.generator.importer.text import fenced_ranges
 
 _MARKER = re.compile(r"^([-*+]|\d{1,9}[.)])([ \t]+|$)")
 _BLOCK_START = re.compile(r"^(#|```|~~~|>|<|!!!|\?\?\?|===)")

@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from generator.importer.text import fenced_ranges, in_ranges
+from kb_helpcenter.generator.importer.text import fenced_ranges, in_ranges
 
 Warn = Callable[[str], None]
 

@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.importer.dialect import replace_vars
-from generator.importer.source import Source, old_url, read_meta
-from generator.importer.text import prettify
-from generator.slugs import slugify, unique_slug
+from kb_helpcenter.generator.importer.dialect import replace_vars
+from kb_helpcenter.generator.importer.source import Source, old_url, read_meta
+from kb_helpcenter.generator.importer.text import prettify
+from kb_helpcenter.generator.slugs import slugify, unique_slug
 
 GENERAL = ("general", "Общее")  # the section for pages at the root of the source
 ASSETS_DIR = "images"

@@ -20,16 +20,16 @@ from urllib.parse import unquote
 
 import yaml
 
-from generator.importer.plan import ASSETS_DIR, Folder, Page, Plan
-from generator.importer.source import PAGE_SUFFIXES, Source, locate
-from generator.importer.text import (
+from kb_helpcenter.generator.importer.plan import ASSETS_DIR, Folder, Page, Plan
+from kb_helpcenter.generator.importer.source import PAGE_SUFFIXES, Source, locate
+from kb_helpcenter.generator.importer.text import (
     LinkTarget,
     fenced_ranges,
     in_ranges,
     prettify,
     rewrite_links,
 )
-from generator.slugs import slugify, unique_slug
+from kb_helpcenter.generator.slugs import slugify, unique_slug
 
 ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".pdf")
 
@@ -203,7 +203,7 @@ class Headings:
             if self._md is None:
                 import markdown
 
-                from generator.markdown_config import EXTENSIONS, extension_configs
+                from kb_helpcenter.generator.markdown_config import EXTENSIONS, extension_configs
 
                 self._md = markdown.Markdown(extensions=EXTENSIONS,
                                              extension_configs=extension_configs())

@@ -28,11 +28,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.importer.dialect import DEFAULT_VARIABLES, convert, replace_vars
-from generator.importer.lists import normalize_list_indent
-from generator.importer.plan import Page, plan_layout
-from generator.importer.render import render_all
-from generator.importer.source import (
+from kb_helpcenter.generator.importer.dialect import DEFAULT_VARIABLES, convert, replace_vars
+from kb_helpcenter.generator.importer.lists import normalize_list_indent
+from kb_helpcenter.generator.importer.plan import Page, plan_layout
+from kb_helpcenter.generator.importer.render import render_all
+from kb_helpcenter.generator.importer.source import (
     IncludeReader,
     RawPage,
     Source,
@@ -43,7 +43,7 @@ from generator.importer.source import (
     read_page,
     walk_pages,
 )
-from generator.importer.text import demote_h1, leading_title, prettify, tidy
+from kb_helpcenter.generator.importer.text import demote_h1, leading_title, prettify, tidy
 
 PROGRESS_EVERY = 500
 Progress = Callable[[int, int], None]  # (pages read so far, pages in all)

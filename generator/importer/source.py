@@ -16,7 +16,7 @@ from typing import Any
 
 import yaml
 
-from generator.importer.text import split_front_matter
+from kb_helpcenter.generator.importer.text import split_front_matter
 
 PAGE_SUFFIXES = (".md", ".markdown")
 INDEX_NAMES = ("index", "readme")

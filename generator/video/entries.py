@@ -11,10 +11,10 @@ import re
 from pathlib import Path
 from typing import Any
 
-from generator.files import read_text
-from generator.model import Chapter, Cue, Location, Problem, Video
-from generator.video.sources import SUPPORTED, parse_video_url
-from generator.video.transcripts import parse_transcript
+from kb_helpcenter.generator.files import read_text
+from kb_helpcenter.generator.model import Chapter, Cue, Location, Problem, Video
+from kb_helpcenter.generator.video.sources import SUPPORTED, parse_video_url
+from kb_helpcenter.generator.video.transcripts import parse_transcript
 
 _TIME_RE = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$|^(\d+)$")
 _HMS_RE = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")

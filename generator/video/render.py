@@ -11,9 +11,9 @@ from __future__ import annotations
 import re
 from html import escape
 
-from generator.model import Video
-from generator.video.sources import parse_video_url
-from generator.video.transcripts import clock_text
+from kb_helpcenter.generator.model import Video
+from kb_helpcenter.generator.video.sources import parse_video_url
+from kb_helpcenter.generator.video.transcripts import clock_text
 
 PLAY_ICON = (
     '<svg viewBox="0 0 68 48" width="68" height="48" aria-hidden="true" focusable="false">'

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qs, urlsplit
 
-from generator.model import VideoSource
+from kb_helpcenter.generator.model import VideoSource
 
 SUPPORTED = (
     "YouTube (youtube.com/watch?v=…, youtu.be/…, youtube.com/shorts/…, youtube.com/embed/…)",

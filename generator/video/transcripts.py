@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from generator.model import Cue, Location, Problem
+from kb_helpcenter.generator.model import Cue, Location, Problem
 
 _TIMING = re.compile(
     r"^\s*(?P<start>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<end>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"

@@ -24,7 +24,7 @@ from pathlib import Path
 from whoosh import index as whoosh_index
 from whoosh.fields import ID, STORED, TEXT, Schema
 
-from search.engine.analysis import (
+from kb_helpcenter.search.engine.analysis import (
     ANALYZER_VERSION,
     STOP_LEMMAS,
     STOP_WORDS,
@@ -36,14 +36,15 @@ from search.engine.analysis import (
     surface_words,
     surfaces_and_terms,
 )
-from search.engine.snippets import passages
-from search.manifest import ArticleRecord, Manifest, load_manifest
-from search.meaning.vectors import enabled as vectors_enabled
-from search.meaning.vectors import write_vectors
+from kb_helpcenter.search.engine.snippets import passages
+from kb_helpcenter.search.manifest import ArticleRecord, Manifest, load_manifest
+from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled
+from kb_helpcenter.search.meaning.vectors import write_vectors
 
 #: Whoosh pickles the schema, analyzer classes and their module paths included, into the index:
-#: "8" since the analysis moved from ``search.analysis`` to ``search.engine.analysis``.
-SCHEMA_VERSION = "8"
+#: "9" since the analysis moved from ``search.analysis`` to
+#: ``kb_helpcenter.search.engine.analysis``.
+SCHEMA_VERSION = "9"
 META_FILE = "kb-index.json"
 
 #: Two searchable fields: ``head`` holds the short parts, each with a weight (which becomes

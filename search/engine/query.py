@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from search.engine.analysis import (
+from kb_helpcenter.search.engine.analysis import (
     STOP_WORDS,
     analyzer,
     could_be_wrong_layout,

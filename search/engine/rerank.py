@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from search.engine.query import Slot
+from kb_helpcenter.search.engine.query import Slot
 
 BM25_WEIGHT = 1.0
 COVERAGE_POWER = 0.0

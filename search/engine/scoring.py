@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 from whoosh.reading import IndexReader
 
-from search.engine.analysis import root
-from search.engine.query import Slot
+from kb_helpcenter.search.engine.analysis import root
+from kb_helpcenter.search.engine.query import Slot
 
 K1 = 6.0
 B = 0.75

@@ -29,8 +29,8 @@ from whoosh import index as whoosh_index
 from whoosh.reading import IndexReader
 from whoosh.support.levenshtein import distance
 
-from search.engine.analysis import lemma
-from search.engine.index import (
+from kb_helpcenter.search.engine.analysis import lemma
+from kb_helpcenter.search.engine.index import (
     FIELD_B,
     FIELD_WEIGHTS,
     ROOTS_FIELD,
@@ -41,12 +41,12 @@ from search.engine.index import (
     read_meta,
     resolve_index,
 )
-from search.engine.query import SynonymTable, analyze_query
-from search.engine.rerank import Candidate, rerank
-from search.engine.scoring import FieldStats, PostingCache, bm25f, document_frequency
-from search.engine.snippets import best_moment, make_snippet
-from search.meaning.vectors import ArticleVectors, blend, is_latin, stored_vectors
-from search.meaning.vectors import enabled as vectors_enabled
+from kb_helpcenter.search.engine.query import SynonymTable, analyze_query
+from kb_helpcenter.search.engine.rerank import Candidate, rerank
+from kb_helpcenter.search.engine.scoring import FieldStats, PostingCache, bm25f, document_frequency
+from kb_helpcenter.search.engine.snippets import best_moment, make_snippet
+from kb_helpcenter.search.meaning.vectors import ArticleVectors, blend, is_latin, stored_vectors
+from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled
 
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
@@ -278,7 +278,7 @@ def _load_vectors(target: Path) -> ArticleVectors | None:
 
 @lru_cache(maxsize=QUERY_VECTOR_CACHE)
 def _query_vector(text: str):
-    from search.meaning.minilm import shared_encoder
+    from kb_helpcenter.search.meaning.minilm import shared_encoder
 
     return shared_encoder().encode([text], max_tokens=QUERY_TOKENS)[0]
 

@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Iterable
 
-from search.engine.analysis import analyzer, surfaces_and_terms
+from kb_helpcenter.search.engine.analysis import analyzer, surfaces_and_terms
 
 PASSAGE_LENGTH = 220
 _SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|\n|$)")

@@ -19,9 +19,9 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any, TextIO
 
-from search.events.clean import check_choice
-from search.events.schema import COLUMNS, KINDS
-from search.events.store import EventStore
+from kb_helpcenter.search.events.clean import check_choice
+from kb_helpcenter.search.events.schema import COLUMNS, KINDS
+from kb_helpcenter.search.events.store import EventStore
 
 FORMATS = ("csv", "jsonl")
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from search.events.schema import stamp
-from search.events.store import EventStore
+from kb_helpcenter.search.events.schema import stamp
+from kb_helpcenter.search.events.store import EventStore
 
 DEFAULT_WINDOW = timedelta(minutes=30)
 

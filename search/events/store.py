@@ -52,7 +52,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from search.events.clean import (
+from kb_helpcenter.search.events.clean import (
     COMMENT_LIMIT,
     QUERY_LIMIT,
     RANK_LIMIT,
@@ -70,7 +70,7 @@ from search.events.clean import (
     clean_text,
     normalize_query,
 )
-from search.events.schema import COLUMNS, KINDS, EventStoreError, migrate, parse_stamp, stamp
+from kb_helpcenter.search.events.schema import COLUMNS, KINDS, EventStoreError, migrate, parse_stamp, stamp
 
 # Searches of one session closer than this, one extending the other, are one question typed.
 REFINE_SECONDS = 10

@@ -44,11 +44,11 @@ from datetime import datetime
 from functools import lru_cache
 from typing import NamedTuple
 
-from search.engine.analysis import surfaces_and_terms
-from search.gaps.cluster import Clustering, assign, cluster
-from search.gaps.mask import PLACEHOLDERS, without_placeholders
-from search.gaps.method import Embed, choose_method
-from search.gaps.model import (
+from kb_helpcenter.search.engine.analysis import surfaces_and_terms
+from kb_helpcenter.search.gaps.cluster import Clustering, assign, cluster
+from kb_helpcenter.search.gaps.mask import PLACEHOLDERS, without_placeholders
+from kb_helpcenter.search.gaps.method import Embed, choose_method
+from kb_helpcenter.search.gaps.model import (
     SOURCES,
     Distinct,
     Gap,
@@ -61,8 +61,8 @@ from search.gaps.model import (
     earliest,
     latest,
 )
-from search.gaps.near import Profiles, idf_of, unit
-from search.gaps.typos import fold_typos
+from kb_helpcenter.search.gaps.near import Profiles, idf_of, unit
+from kb_helpcenter.search.gaps.typos import fold_typos
 
 
 @lru_cache(maxsize=200_000)
@@ -303,7 +303,7 @@ def _semantic_groups(current: list[Distinct], baseline: list[Distinct], hits: li
                      settings: GapSettings, has_period: bool, progress: Progress | None) -> list[Group]:
     """Near misses and topics by sentence embeddings (:mod:`search.gaps.semantic`); top terms
     still come from the members' lemmas."""
-    from search.gaps.semantic import semantic_grouping  # numpy: only with an encoder
+    from kb_helpcenter.search.gaps.semantic import semantic_grouping  # numpy: only with an encoder
 
     grouping = semantic_grouping(current, baseline, hits, confident, articles, embed, settings,
                                  has_period=has_period, progress=progress)

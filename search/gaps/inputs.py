@@ -18,9 +18,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
-from search.engine.searcher import Engine
-from search.events.schema import parse_stamp
-from search.events.stats import (
+from kb_helpcenter.search.engine.searcher import Engine
+from kb_helpcenter.search.events.schema import parse_stamp
+from kb_helpcenter.search.events.stats import (
     QuestionCount,
     failed_searches,
     feedback_per_article,
@@ -29,12 +29,12 @@ from search.events.stats import (
     sent_links_per_article,
     unclicked_searches,
 )
-from search.events.store import EventStore
-from search.gaps.find import QuestionSet
-from search.gaps.mask import mask
-from search.gaps.model import ArticleCount, Match, SearchFn
-from search.gaps.questions import ParsedQuestions
-from search.manifest import Manifest
+from kb_helpcenter.search.events.store import EventStore
+from kb_helpcenter.search.gaps.find import QuestionSet
+from kb_helpcenter.search.gaps.mask import mask
+from kb_helpcenter.search.gaps.model import ArticleCount, Match, SearchFn
+from kb_helpcenter.search.gaps.questions import ParsedQuestions
+from kb_helpcenter.search.manifest import Manifest
 
 HITS = 3
 

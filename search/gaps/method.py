@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from search.meaning.vectors import latin_share  # one test of script for search and gaps
+from kb_helpcenter.search.meaning.vectors import latin_share  # one test of script for search and gaps
 
 Embed = Callable[[list[str]], Any]  # texts -> (len(texts), dim) float32 unit rows
 

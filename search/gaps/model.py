@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from search.gaps.method import MAX_EMBEDDED, Method
+from kb_helpcenter.search.gaps.method import MAX_EMBEDDED, Method
 
 SOURCES = ("search", "tickets", "feedback")
 

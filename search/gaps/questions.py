@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from search.gaps.mask import mask
+from kb_helpcenter.search.gaps.mask import mask
 
 TEXT_COLUMNS = ("question", "text", "subject", "body", "message", "вопрос", "текст", "тема", "сообщение")
 DELIMITERS = (",", ";", "\t")

@@ -19,20 +19,20 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from search.engine.index import IndexError_
-from search.engine.searcher import Engine
-from search.events.schema import EventStoreError
-from search.events.store import EventStore, store_path
-from search.gaps.find import QuestionSet, find_gaps
-from search.gaps.inputs import add_events, add_export, article_questions, article_signals, cached_search
-from search.gaps.method import Embed
-from search.gaps.model import GapReport
-from search.gaps.questions import QuestionsError, read_questions
-from search.gaps.report.context import ReportContext
-from search.gaps.report.formats import FORMATS, write_reports
-from search.manifest import ManifestError, load_manifest
-from search.meaning import minilm
-from search.meaning.vectors import stored_vectors
+from kb_helpcenter.search.engine.index import IndexError_
+from kb_helpcenter.search.engine.searcher import Engine
+from kb_helpcenter.search.events.schema import EventStoreError
+from kb_helpcenter.search.events.store import EventStore, store_path
+from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps
+from kb_helpcenter.search.gaps.inputs import add_events, add_export, article_questions, article_signals, cached_search
+from kb_helpcenter.search.gaps.method import Embed
+from kb_helpcenter.search.gaps.model import GapReport
+from kb_helpcenter.search.gaps.questions import QuestionsError, read_questions
+from kb_helpcenter.search.gaps.report.context import ReportContext
+from kb_helpcenter.search.gaps.report.formats import FORMATS, write_reports
+from kb_helpcenter.search.manifest import ManifestError, load_manifest
+from kb_helpcenter.search.meaning import minilm
+from kb_helpcenter.search.meaning.vectors import stored_vectors
 
 Echo = Callable[[str], None]
 

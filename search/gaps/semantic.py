@@ -35,10 +35,10 @@ from typing import Any
 
 import numpy as np
 
-from search.gaps.cluster_dense import assign_dense, cluster_dense
-from search.gaps.method import LATIN, Embed
-from search.gaps.model import Distinct, GapSettings, Match, Progress
-from search.meaning.vectors import latin_share
+from kb_helpcenter.search.gaps.cluster_dense import assign_dense, cluster_dense
+from kb_helpcenter.search.gaps.method import LATIN, Embed
+from kb_helpcenter.search.gaps.model import Distinct, GapSettings, Match, Progress
+from kb_helpcenter.search.meaning.vectors import latin_share
 
 CHUNK = 1024
 EMBED_BATCH = 2000

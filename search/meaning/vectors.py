@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from search.manifest import Manifest
-from search.meaning import minilm
+from kb_helpcenter.search.manifest import Manifest
+from kb_helpcenter.search.meaning import minilm
 
 VECTORS_FILE = "vectors.npy"
 VECTORS_META = "vectors.json"

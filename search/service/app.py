@@ -38,12 +38,12 @@ from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Re
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from search.engine.index import IndexError_
-from search.engine.searcher import Engine
-from search.events.schema import EventStoreError
-from search.manifest import ManifestError, load_manifest
-from search.service.operator_links import operator_links
-from search.service.policy import SecurityHeaders, content_security_policy
+from kb_helpcenter.search.engine.index import IndexError_
+from kb_helpcenter.search.engine.searcher import Engine
+from kb_helpcenter.search.events.schema import EventStoreError
+from kb_helpcenter.search.manifest import ManifestError, load_manifest
+from kb_helpcenter.search.service.operator_links import operator_links
+from kb_helpcenter.search.service.policy import SecurityHeaders, content_security_policy
 
 MAX_QUERY = 500
 MAX_COMMENT = 2_000
@@ -167,7 +167,7 @@ class Service:
         self._scores: tuple[float, dict[str, dict[str, int]]] | None = None
         self.events = None
         if settings.events_path is not None:
-            from search.events.store import EventStore
+            from kb_helpcenter.search.events.store import EventStore
 
             self.events = EventStore(settings.events_path, retention_days=settings.retention_days)
 
@@ -406,7 +406,7 @@ def healthz(request: Request) -> JSONResponse:
 
 
 def openapi(request: Request) -> JSONResponse:
-    from search.service.openapi import OPENAPI
+    from kb_helpcenter.search.service.openapi import OPENAPI
 
     return JSONResponse(OPENAPI)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from search.engine.searcher import SearchResult
+from kb_helpcenter.search.engine.searcher import SearchResult
 
 FORMATS = ("text", "markdown", "html", "json")
 

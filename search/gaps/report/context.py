@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from search.gaps.model import ArticleCount, Gap
+from kb_helpcenter.search.gaps.model import ArticleCount, Gap
 
 
 @dataclass(frozen=True)

@@ -21,11 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from search.events.export import csv_cell
-from search.gaps.mask import mask
-from search.gaps.model import GapReport
-from search.gaps.report.context import ReportContext, iso_time, trend_text
-from search.gaps.report.page import render_html
+from kb_helpcenter.search.events.export import csv_cell
+from kb_helpcenter.search.gaps.mask import mask
+from kb_helpcenter.search.gaps.model import GapReport
+from kb_helpcenter.search.gaps.report.context import ReportContext, iso_time, trend_text
+from kb_helpcenter.search.gaps.report.page import render_html
 
 FORMATS = ("html", "md", "json", "csv")
 
