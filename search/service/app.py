@@ -399,9 +399,11 @@ def healthz(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     try:
         engine = service.engine()
-        return JSONResponse({"status": "ok", "articles": engine.articles, "index_version": engine.index_version})
+        return JSONResponse({"status": "ok", "articles": engine.articles, "index_version": engine.index_version,
+                             "meaning": list(engine.meaning)})
     except BadRequest as exc:
-        return JSONResponse({"status": "degraded", "articles": 0, "index_version": "", "error": exc.detail},
+        return JSONResponse({"status": "degraded", "articles": 0, "index_version": "", "meaning": [],
+                             "error": exc.detail},
                             status_code=503)
 
 

@@ -66,6 +66,7 @@ OPENAPI: dict = {
         "Feedback": {"type": "object", "required": ["article_id", "helpful"], "properties": {
             "article_id": {"type": "string"}, "helpful": {"type": "boolean"}, "comment": {"type": "string", "maxLength": 2000}}},
         "Health": {"type": "object", "properties": {"status": {"type": "string"}, "articles": {"type": "integer"},
-                                                    "index_version": {"type": "string"}}},
+                                                    "index_version": {"type": "string"},
+                                                    "meaning": {"type": "array", "items": {"type": "string"}}}},
     }},
 }
