@@ -26,8 +26,8 @@ serve: install  ## build the sample help center and serve it on http://127.0.0.1
 dev: install    ## live preview: rebuild on every change under kb/
 	$(BIN)/kb serve --dev --host $(HOST) --port $(PORT)
 
-test: install   ## the whole test suite; finds or installs Chromium and nginx first (tests/ensure.py)
-	$(BIN)/python tests/ensure.py chromium nginx
+test: install   ## the whole test suite; finds or installs Chromium, nginx and openssl first (tests/ensure.py)
+	$(BIN)/python tests/ensure.py chromium nginx openssl
 	$(BIN)/python -m pytest
 
 build: install

@@ -174,15 +174,21 @@ def build(drafts: bool, strict: bool, project: Path) -> None:
               help="Server processes (not with --dev).")
 @click.option("--cache", "cache_size", default=2048, show_default=True, type=click.IntRange(0, 1_000_000),
               help="Recent search answers kept per process (0: off).")
+@click.option("--forwarded-allow-ips", default="127.0.0.1", show_default=True, metavar="IPS",
+              help="Reverse proxies whose X-Forwarded-Proto/-For are trusted (comma-separated; '*' for any).")
 @project_option
 @content_errors
-def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_size: int, project: Path) -> None:
+def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_size: int, forwarded_allow_ips: str,
+          project: Path) -> None:
     """Serve the help site and its search API on http://HOST:PORT (builds first when needed).
 
     \b
     Example:
       kb serve --dev                          # writers: live preview
-      kb serve --host 0.0.0.0 --workers 2     # production, behind a reverse proxy
+      kb serve --workers 2                    # production, behind a reverse proxy on this host
+
+    Behind a reverse proxy on another host, list it in --forwarded-allow-ips so the service
+    sees the client's scheme (README, "Deploying").
     """
     import os
 
@@ -198,7 +204,8 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
     click.echo(f"kb: meaning: {meaning_summary()}", err=True)
     # A short graceful shutdown: preview pages and slow clients hold requests open.
-    options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3}
+    options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3,
+               "proxy_headers": True, "forwarded_allow_ips": forwarded_allow_ips}
     if dev:
         from kb_helpcenter.generator.devserver import create_preview_app
 
@@ -257,6 +264,30 @@ def events() -> None:
     Example:
       kb events export --kind queries --since 30 --format csv > queries.csv
     """
+
+
+@events.command("backup", context_settings=CONTEXT)
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@project_option
+def events_backup(target: Path, project: Path) -> None:
+    """Copy the event store to TARGET, consistently, while kb serve keeps recording.
+
+    Uses SQLite's online backup (a plain file copy of a live store is not safe); TARGET is
+    written beside itself and renamed into place. Run it from cron or a systemd timer.
+
+    \b
+    Example:
+      kb events backup /var/backups/kb/events-$(date +%F).sqlite -C /srv/help
+    """
+    from kb_helpcenter.search.events.backup import backup
+    from kb_helpcenter.search.events.schema import EventStoreError
+    from kb_helpcenter.search.events.store import store_path
+
+    try:
+        info = backup(store_path(project), target)
+    except EventStoreError as exc:
+        fail(str(exc))
+    click.echo(f"kb: {info.events:,} events ({info.bytes / 1e6:.1f} MB) copied to {info.path}", err=True)
 
 
 @events.command("export", context_settings=CONTEXT)

@@ -1,8 +1,9 @@
 """What the test suite needs from the machine, found or installed before it starts.
 
-    python tests/ensure.py chromium nginx      # what `make test` runs before pytest
+    python tests/ensure.py chromium nginx openssl   # what `make test` runs before pytest
 
-The browser tests drive Chromium and the deployment test runs nginx. Each is looked for first
+The browser tests drive Chromium; the deployment test runs nginx over TLS (a certificate made
+with openssl). Each is looked for first
 (``KB_CHROMIUM`` / ``KB_NGINX``, then ``PATH``, then Playwright's own browser); when missing it
 is installed where this user may install packages (root, or password-less sudo, with apt-get:
 Debian's ``chromium`` and ``nginx``), and Chromium otherwise from Playwright
@@ -20,7 +21,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-APT_PACKAGES = {"chromium": "chromium", "nginx": "nginx"}
+APT_PACKAGES = {"chromium": "chromium", "nginx": "nginx", "openssl": "openssl"}
 NGINX_DIRS = ("/usr/sbin", "/usr/local/sbin", "/usr/local/nginx/sbin")
 
 
@@ -118,12 +119,22 @@ def ensure_nginx() -> str | None:
     return path
 
 
+def ensure_openssl() -> str | None:
+    """The openssl command (the deployment test makes its TLS certificate with it)."""
+    path = shutil.which("openssl")
+    if path is None and apt_install(APT_PACKAGES["openssl"]):
+        path = shutil.which("openssl")
+    return path
+
+
 WHAT_TO_RUN = {
     "chromium": "browser tests need Chromium: run `sudo apt-get install chromium` (Debian, Ubuntu) or "
                 "`.venv/bin/python -m playwright install chromium`, or set KB_CHROMIUM=/path/to/chromium",
     "nginx": "the deployment test needs nginx: run `sudo apt-get install nginx`, or set KB_NGINX=/path/to/nginx",
+    "openssl": "the deployment test needs openssl: run `sudo apt-get install openssl`",
 }
-ENSURE: dict[str, Callable[[], str | None]] = {"chromium": ensure_chromium, "nginx": ensure_nginx}
+ENSURE: dict[str, Callable[[], str | None]] = {"chromium": ensure_chromium, "nginx": ensure_nginx,
+                                               "openssl": ensure_openssl}
 
 
 def main(argv: list[str]) -> int:

@@ -28,7 +28,7 @@ def test_init_new_build_round_trip_with_the_installed_package(tmp_path):
     done = kb("init", "my-help", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     project = tmp_path / "my-help"
-    assert sorted(p.name for p in project.iterdir()) == [".gitignore", "kb", "mkdocs.yml"]
+    assert sorted(p.name for p in project.iterdir()) == [".gitignore", "deploy", "kb", "mkdocs.yml"]
 
     created = kb("new", "Как вернуть товар", "--section", "returns", cwd=project)
     assert created.returncode == 0, created.stderr

@@ -64,7 +64,9 @@ def test_the_wheel_holds_the_package_and_nothing_else(dists):
     for needed in ("kb_helpcenter/generator/cli.py", "kb_helpcenter/search/engine/searcher.py",
                    "kb_helpcenter/site_theme/main.html", "kb_helpcenter/site_theme/assets/kb/kb.css",
                    "kb_helpcenter/generator/starter/mkdocs.yml", "kb_helpcenter/generator/starter/gitignore",
-                   "kb_helpcenter/generator/starter/kb/start/how-to-use-help.md"):
+                   "kb_helpcenter/generator/starter/kb/start/how-to-use-help.md",
+                   "kb_helpcenter/generator/starter/deploy/nginx.conf",
+                   "kb_helpcenter/generator/starter/deploy/kb.service"):
         assert needed in files, needed
     assert not any(part in name for name in files for part in ("tests/", "bench/", "__pycache__"))
 

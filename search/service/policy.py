@@ -81,6 +81,11 @@ class Policy:
         return self._value
 
 
+#: Strict-Transport-Security for responses that reached the service over HTTPS: a year, no
+#: ``includeSubDomains`` (the help center's domain may share its parent with other sites).
+HSTS = b"max-age=31536000"
+
+
 class SecurityHeaders:
     """Pure ASGI middleware adding the CSP and a few hardening headers to every response."""
 
@@ -102,6 +107,10 @@ class SecurityHeaders:
                     (b"referrer-policy", b"strict-origin-when-cross-origin"),
                     (b"x-frame-options", b"SAMEORIGIN"),
                 ]
+                if scope.get("scheme") == "https":
+                    # only over HTTPS (RFC 6797): behind a proxy that terminates TLS, uvicorn takes
+                    # the scheme from X-Forwarded-Proto when the proxy is a trusted forwarder
+                    headers.append((b"strict-transport-security", HSTS))
                 message = {**message, "headers": headers}
             await send(message)
 
