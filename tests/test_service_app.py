@@ -134,10 +134,26 @@ def test_hostile_queries_get_plain_escaped_answers(serve, project, query):
     ("POST", "/api/feedback", {"json": {"article_id": "mobile-internet", "helpful": "yes"}}, 400, "helpful: expected true or false"),
     ("POST", "/api/feedback", {"json": {"article_id": "mobile-internet", "helpful": False, "comment": "x" * 2001}}, 400,
      "comment: at most 2000 characters (got 2001)"),
-    ("POST", "/api/feedback", {"content": b"{" + b" " * 9000 + b"}"}, 413, "request body over 8192 bytes"),
+    ("POST", "/api/feedback", {"content": b"{" + b" " * 9000 + b"}", "headers": {"Content-Type": "application/json"}},
+     413, "request body over 8192 bytes"),
+    # Unicode digits: "²".isdigit() is true and int("²") raises
+    ("GET", "/api/search", {"params": {"q": "x", "limit": "\u00b2"}}, 400, "limit: expected a whole number from 1 to 50, got '²'"),
+    ("GET", "/api/link", {"params": {"q": "x", "limit": "\u0663"}}, 400, "limit: expected a whole number from 1 to 50, got '٣'"),
+    ("GET", "/api/search", {"params": {"q": "x", "limit": "9" * 40}}, 400, "limit: expected a whole number from 1 to 50, got '99999999999999999999'"),
+    ("POST", "/api/click", {"content": b"[" * 1000 + b"]" * 1000}, 400, "body: nested more than 4 levels deep"),
+    ("POST", "/api/feedback", {"content": b'{"a":' * 500 + b"1" + b"}" * 500}, 400, "body: nested more than 4 levels deep"),
+    ("POST", "/api/feedback", {"content": b'{"article_id": "refund", "helpful": true}', "headers": {"Content-Type": "text/plain"}},
+     415, "content-type: expected application/json"),
+    ("POST", "/api/feedback", {"data": {"article_id": "refund", "helpful": "true"}}, 415, "content-type: expected application/json"),
+    ("GET", "/api/no-such-endpoint", {}, 404, "no API endpoint /api/no-such-endpoint"),
+    ("GET", "/api/", {}, 404, "no API endpoint /api/"),
+    ("POST", "/api/search", {"json": {}}, 405, "Method Not Allowed"),
+    ("DELETE", "/api/feedback", {}, 405, "Method Not Allowed"),
 ])
 def test_bad_input_is_a_clean_4xx(serve, project, method, path, kwargs, status, message):
     base = serve(project)
+    if "content" in kwargs and "headers" not in kwargs:
+        kwargs = {**kwargs, "headers": {"Content-Type": "application/json"}}
     answer = httpx.request(method, base + path, **kwargs)
     assert answer.status_code == status
     assert answer.json() == {"error": message}
@@ -221,3 +237,47 @@ def test_two_workers_serve_and_record(serve, project):
             ids.add(answer.json()["query_id"])
     assert len(ids) == 40
     assert len(events(project, "queries")) == 40
+
+
+def test_odd_paths_get_the_404_page_never_a_500(serve, project):
+    base = serve(project)
+    for path in ("/a/" + "a" * 256, "/a/" + "a" * 256 + "/", "/" + "x" * 300 + "/", "/payment/" + "%C3%A9" * 200,
+                 "/a/UPPER", "/a/%00", "/payment/%00/"):
+        answer = httpx.get(base + path)
+        assert answer.status_code == 404, path
+        assert "Страница не найдена" in answer.text, path
+
+
+def test_the_host_header_is_never_written_back(serve, project):
+    base = serve(project)
+    moved = httpx.get(base + "/payment", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert moved.status_code in (307, 308) and moved.headers["location"] == "/payment/"
+    short = httpx.get(base + "/a/terminal-payment", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert short.headers["location"] == "/payment/terminal/"
+    query = httpx.get(base + "/payment?from=x", headers={"Host": "evil.example"}, follow_redirects=False)
+    assert query.headers["location"] == "/payment/?from=x"
+
+
+VOTE = {"article_id": "mobile-internet", "helpful": True}
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({}, 204),                                                              # curl, a helpdesk integration
+    ({"Origin": "BASE", "Sec-Fetch-Site": "same-origin"}, 204),             # the site's own page
+    ({"Origin": "https://help.example", "Sec-Fetch-Site": "same-site"}, 204),  # site_url
+    ({"Origin": "https://shop.example", "Sec-Fetch-Site": "cross-site"}, 204),  # extra.kb.cors_origins
+    ({"Origin": "https://evil.example", "Sec-Fetch-Site": "cross-site"}, 403),
+    ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, 403),             # a sandboxed frame, a data: page
+    ({"Sec-Fetch-Site": "cross-site"}, 403),
+])
+def test_votes_cannot_be_forged_cross_site(serve, project, headers, status):
+    base = serve(project)
+    headers = {k: v.replace("BASE", base) for k, v in headers.items()}
+    answer = httpx.post(base + "/api/feedback", json=VOTE, headers=headers)
+    assert answer.status_code == status, answer.text
+    assert len(events(project, "feedback")) == (1 if status == 204 else 0)
+    if status == 403:
+        assert answer.json()["error"].startswith("origin: ")
+    click = httpx.post(base + "/api/click", json={"query_id": "abcdefgh12", "article_id": "mobile-internet", "rank": 1},
+                       headers=headers)
+    assert click.status_code == status

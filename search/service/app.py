@@ -30,6 +30,7 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
@@ -44,16 +45,26 @@ from kb_helpcenter.search.events.schema import EventStoreError
 from kb_helpcenter.search.manifest import ManifestError, load_manifest
 from kb_helpcenter.search.service.operator_links import operator_links
 from kb_helpcenter.search.service.policy import SecurityHeaders, content_security_policy
+from kb_helpcenter.search.service.validate import (
+    MAX_COMMENT,
+    BadRequest,
+    check_article_id,
+    check_write,
+    choice_param,
+    int_param,
+    is_article_id,
+    json_object,
+    origin_of,
+    read_body,
+    text_param,
+    token,
+)
 
-MAX_QUERY = 500
-MAX_COMMENT = 2_000
-MAX_BODY = 8 * 1024
 MAX_LIMIT = 50
 SUGGEST_LIMIT = 6
 SOURCES = ("site", "ops", "api")
 ENV_VAR = "KB_SERVICE"
 log = logging.getLogger("kb.service")
-_ID = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 
 
 class SettingsError(ValueError):
@@ -114,11 +125,6 @@ class ServiceSettings:
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise SettingsError(f"{ENV_VAR}: unreadable settings ({exc})") from None
-
-
-class BadRequest(HTTPException):
-    def __init__(self, message: str, status_code: int = 400):
-        super().__init__(status_code=status_code, detail=message)
 
 
 class Articles:
@@ -214,6 +220,12 @@ class Service:
             self._scores = (now, {r["article_id"]: {"yes": int(r["yes"]), "no": int(r["no"])} for r in rows})
         return self._scores[1]
 
+    def allowed_origins(self) -> tuple[str, ...]:
+        """Origins whose pages may record events: the site's own (``site_url``) and ``cors_origins``."""
+        self.articles.current()
+        own = origin_of(self.articles.site_url)
+        return tuple(o for o in (own, *(origin_of(c) for c in self.settings.cors_origins)) if o)
+
     def engine(self) -> Engine:
         """The engine, opened on first use (the index may appear after the server started)."""
         if self._engine is None:
@@ -237,54 +249,30 @@ def _record(write: Callable[[], Any]) -> Any:
         return None
 
 
-def _text_param(request: Request, name: str = "q") -> str:
-    value = request.query_params.get(name, "")
-    if len(value) > MAX_QUERY:
-        raise BadRequest(f"{name}: at most {MAX_QUERY} characters (got {len(value)})")
-    return "".join(ch for ch in value if ch >= " " or ch in "\t\n").strip()
-
-
 def _limit_param(request: Request, default: int = 10) -> int:
-    raw = request.query_params.get("limit", str(default))
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise BadRequest(f"limit: expected a whole number from 1 to {MAX_LIMIT}, got {raw[:20]!r}")
-    return int(raw)
+    return int_param(request.query_params, "limit", default=default, low=1, high=MAX_LIMIT)
 
 
 def _session(request: Request) -> str | None:
-    value = request.headers.get("x-kb-session", "")
-    return value if re.match(r"^[A-Za-z0-9_-]{8,64}$", value) else None
+    return token(request.headers.get("x-kb-session", ""))
 
 
-async def _json_body(request: Request) -> dict[str, Any]:
-    declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > MAX_BODY:
-        raise BadRequest(f"request body over {MAX_BODY} bytes", 413)
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            raise BadRequest(f"request body over {MAX_BODY} bytes", 413)
-    try:
-        data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("body: expected a JSON object") from None
-    if not isinstance(data, dict):
-        raise BadRequest("body: expected a JSON object")
-    return data
+async def _event_body(request: Request) -> dict[str, Any]:
+    """The JSON object of an event write, from the site's own pages or an allowed origin."""
+    service: Service = request.app.state.service
+    check_write(request, allowed_origins=service.allowed_origins())
+    return json_object(await read_body(request))
 
 
 def _article_id(service: Service, data: dict[str, Any]) -> str:
-    article_id = data.get("article_id")
-    if not isinstance(article_id, str) or not _ID.match(article_id):
-        raise BadRequest("article_id: expected an article id")
-    if service.articles.current() and article_id not in service.articles.current():
-        raise BadRequest(f"article_id: no article {article_id!r}", 404)
-    return article_id
+    found = check_article_id(data.get("article_id"))
+    if service.articles.current() and found not in service.articles.current():
+        raise BadRequest(f"article_id: no article {found!r}", 404)
+    return found
 
 
 def _search_payload(service: Service, request: Request, *, limit: int) -> tuple[dict[str, Any], float]:
-    text = _text_param(request)
+    text = text_param(request.query_params)
     started = time.perf_counter()
     payload = service.search(text, limit=limit)
     return payload, (time.perf_counter() - started) * 1000
@@ -298,9 +286,7 @@ def _search_payload(service: Service, request: Request, *, limit: int) -> tuple[
 async def api_search(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     limit = _limit_param(request)
-    source = request.query_params.get("source", "api")
-    if source not in SOURCES:
-        raise BadRequest(f"source: expected one of {', '.join(SOURCES)}")
+    source = choice_param(request.query_params, "source", SOURCES, default="api")
     payload, latency = _search_payload(service, request, limit=limit)
     payload["query_id"] = None
     if service.events is not None and payload["query"]:
@@ -322,7 +308,7 @@ async def api_suggest(request: Request) -> JSONResponse:
 
 async def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
-    text = _text_param(request)
+    text = text_param(request.query_params)
     result = service.engine().search(text, limit=_limit_param(request, default=3))  # operators: always fresh
     records = service.articles.current()
     hits = operator_links(result, site_url=service.articles.site_url)
@@ -336,9 +322,9 @@ async def api_link(request: Request) -> JSONResponse:
 
 async def api_click(request: Request) -> Response:
     service: Service = request.app.state.service
-    data = await _json_body(request)
-    query_id = data.get("query_id")
-    if not isinstance(query_id, str) or not re.match(r"^[A-Za-z0-9_-]{8,64}$", query_id):
+    data = await _event_body(request)
+    query_id = token(data.get("query_id"))
+    if query_id is None:
         raise BadRequest("query_id: expected the query_id of a search")
     article_id = _article_id(service, data)
     rank = data.get("rank")
@@ -353,7 +339,7 @@ async def api_click(request: Request) -> Response:
 
 async def api_feedback(request: Request) -> Response:
     service: Service = request.app.state.service
-    data = await _json_body(request)
+    data = await _event_body(request)
     article_id = _article_id(service, data)
     helpful = data.get("helpful")
     if not isinstance(helpful, bool):
@@ -382,11 +368,13 @@ def _not_found_page(settings: ServiceSettings) -> Response:
 def short_link(request: Request) -> Response:
     service: Service = request.app.state.service
     article_id = request.path_params["article_id"]
+    if not is_article_id(article_id):  # before any file is looked up by it
+        return _not_found_page(service.settings)
     record = service.articles.current().get(article_id)
     if record is None:
         # A deleted article's short link: the build left a redirect or tombstone page for it.
         stub = service.settings.site_dir / "a" / article_id / "index.html"
-        if _ID.match(article_id) and stub.is_file():
+        if stub.is_file():
             return FileResponse(stub, media_type="text/html")
         return _not_found_page(service.settings)
     if request.query_params.get("ref") == "op" and service.events is not None:
@@ -413,6 +401,28 @@ def openapi(request: Request) -> JSONResponse:
     return JSONResponse(OPENAPI)
 
 
+class SiteFiles(StaticFiles):
+    """The static site, answering every odd path with the site's 404 page, never a 500, and
+    adding the slash to a folder's URL by a relative redirect: the ``Host`` header a client
+    sent is never written back into a ``Location``."""
+
+    async def get_response(self, path: str, scope) -> Response:
+        try:
+            response = await super().get_response(path, scope)
+        except OSError:  # a name the file system refuses (too long, not encodable): not a page
+            raise HTTPException(status_code=404) from None
+        if isinstance(response, RedirectResponse):
+            # Starlette redirects "/x" to an absolute "http://<Host>/x/"; keep only the path
+            location = URL(response.headers["location"])
+            relative = location.path + (f"?{location.query}" if location.query else "")
+            return RedirectResponse(relative, status_code=response.status_code)
+        return response
+
+
+def api_not_found(request: Request) -> JSONResponse:
+    return JSONResponse({"error": f"no API endpoint {request.url.path[:200]}"}, status_code=404)
+
+
 async def _http_error(request: Request, exc: HTTPException) -> Response:
     if request.url.path.startswith("/api/") or exc.status_code not in (404, 405):
         return JSONResponse({"error": exc.detail}, status_code=exc.status_code)
@@ -422,7 +432,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     """The ASGI app: API routes, short links, health, then the static site."""
     service = Service(settings)
-    site = StaticFiles(directory=settings.site_dir, html=True, check_dir=False)
+    site = SiteFiles(directory=settings.site_dir, html=True, check_dir=False)
     routes: list[BaseRoute] = [
         *(extra_routes or []),
         Route("/api/search", api_search),
@@ -431,6 +441,7 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         Route("/api/click", api_click, methods=["POST"]),
         Route("/api/feedback", api_feedback, methods=["POST"]),
         Route("/api/openapi.json", openapi),
+        Route("/api/{rest:path}", api_not_found),  # other methods: the site answers 405, as JSON here
         Route("/a/{article_id}", short_link),
         Route("/a/{article_id}/", short_link),
         Route("/healthz", healthz),
