@@ -134,7 +134,7 @@ def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datet
     """The text of a draft for one gap (:class:`search.gaps.model.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
     from kb_helpcenter.search.gaps.find import plain_question
-    from kb_helpcenter.search.gaps.mask import mask
+    from kb_helpcenter.search.privacy import mask
 
     title = draft_title(mask(gap.label))
     asked = [_without_full_stop(plain_question(mask(q.text))) for q in gap.questions]
@@ -174,7 +174,7 @@ def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | Non
     ``kb/_published.yml``.
     """
     from kb_helpcenter.generator.loader import DRAFTS_DIR
-    from kb_helpcenter.search.gaps.mask import mask
+    from kb_helpcenter.search.privacy import mask
 
     today = today or dt.date.today()
     loaded = load(project)

@@ -25,12 +25,13 @@ PREFIX = "kb_helpcenter."
 ALLOWED: dict[str, tuple[str, ...]] = {
     "search": (),  # the package itself; every module of search is in one of the parts below
     "search.manifest": (),
+    "search.privacy": (),
     "search.meaning": ("search.manifest",),
     "search.engine": ("search.manifest", "search.meaning"),
-    "search.events": (),
+    "search.events": ("search.privacy",),
     "search.service": ("search.engine", "search.events", "search.manifest"),
-    "search.gaps": ("search.engine", "search.meaning", "search.events", "search.manifest"),
-    "search.gaps.report": ("search.gaps.model", "search.gaps.mask", "search.gaps.method", "search.events.export"),
+    "search.gaps": ("search.engine", "search.meaning", "search.events", "search.manifest", "search.privacy"),
+    "search.gaps.report": ("search.gaps.model", "search.privacy", "search.gaps.method", "search.events.export"),
     "generator.importer": ("generator.slugs", "generator.markdown_config"),
     "generator.video": ("generator.model", "generator.files"),
     "generator": ("generator", "search", "site_theme"),

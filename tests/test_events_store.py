@@ -177,9 +177,9 @@ def test_text_is_cleaned_clamped_and_redacted(store):
     qid = store.record_query("  звонил\x00 на\t+7 (916) 123-45-67,\u202e пишите a.b@mail.ru  " + "я" * 600, hits=0)
     query = next(store.iter_events("queries"))
     assert query["id"] == qid
-    assert query["text"].startswith("звонил на [number], пишите [email] яяя")
+    assert query["text"].startswith("звонил на [phone], пишите [email] яяя")
     assert len(query["text"]) == 500
-    assert query["normalized"].startswith("звонил на number пишите email яяя")
+    assert query["normalized"].startswith("звонил на phone пишите email яяя")
     store.record_feedback("a", False, comment="Строка\r\nвторая\x07\n\n\n\nпосле " + "ж" * 3000)
     comment = next(store.iter_events("feedback"))["comment"]
     assert comment.startswith("Строка\nвторая\n\nпосле жжж") and len(comment) == 2000

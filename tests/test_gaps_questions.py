@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kb_helpcenter.search.gaps.mask import mask
 from kb_helpcenter.search.gaps.questions import QuestionsError, clean_message, read_questions
+from kb_helpcenter.search.privacy import mask
 
 
 def write(tmp_path: Path, name: str, data: bytes) -> Path:
@@ -66,7 +66,26 @@ def test_clean_message(raw: str, expected: str):
     ("карта 4276 1234 5678 9012", "карта [card]"),
     ("карта 4276-1234-5678-9012-345", "карта [card]"),
     ("ivan.petrov+shop@mail.ru", "[email]"),
-    ("паспорт 4510 123456", "паспорт [number]"),
+    ("паспорт 4510 123456", "паспорт [passport]"),
+    # seven-digit local numbers, obfuscated e-mails, addresses and documents (issue: hardening)
+    ("звоните 123-45-67, спросите Ивана", "звоните [phone], спросите Ивана"),
+    ("дом. тел 123 45 67", "дом. тел [phone]"),
+    ("ivan(at)example.com", "[email]"),
+    ("ivan [at] example [dot] com", "[email]"),
+    ("пишите ivan (собака) mail (точка) ru", "пишите [email]"),
+    ("ivan @ example.com", "[email]"),
+    ("мой ip 192.168.1.10, роутер 10.0.0.1", "мой ip [ip], роутер [ip]"),
+    ("адрес 2001:db8::1 и fe80::1ff:fe23:4567:890a", "адрес [ip] и [ip]"),
+    ("серия 45 10 номер 123456", "серия [passport]"),
+    ("Паспорт: 4510123456", "Паспорт: [passport]"),
+    ("СНИЛС 123-456-789 01", "СНИЛС [snils]"),
+    ("ИНН 7707083893 и ИНН: 500100732259", "ИНН [inn] и ИНН: [inn]"),
+    ("ИНН7707083893", "ИНН[inn]"),
+    ("СНИЛС 12345678901", "СНИЛС [number]"),
+    # not personal: times, dates, versions, amounts, short codes
+    ("встреча в 10:30:15, версия 2.1.0 и 1.2", "встреча в 10:30:15, версия 2.1.0 и 1.2"),
+    ("версия 2.1.0.5", "версия [ip]"),  # four numbers look like an address: masked, to be safe
+    ("тариф 123-45, код 0000, 2024-01-02", "тариф 123-45, код 0000, 2024-01-02"),
     ("ошибка 404 01.02.2024 12:30 на 1500.00 руб", "ошибка 404 01.02.2024 12:30 на 1500.00 руб"),
 ])
 def test_mask(raw: str, expected: str):

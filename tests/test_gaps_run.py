@@ -226,7 +226,7 @@ def test_scale_bench_variations_add_no_words():
     import importlib.util
 
     from kb_helpcenter.search.gaps.find import question_terms
-    from kb_helpcenter.search.gaps.mask import mask
+    from kb_helpcenter.search.privacy import mask
 
     path = Path(__file__).resolve().parent.parent / "bench" / "gaps_bench.py"
     spec = importlib.util.spec_from_file_location("gaps_bench_variations", path)

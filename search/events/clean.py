@@ -7,9 +7,9 @@ service answers with a 400. Free text (queries, comments) is never refused, only
 - control characters, lone surrogates and bidirectional overrides are removed (they break
   terminals, CSV readers and reports, and bidi overrides can disguise text);
 - whitespace is collapsed (comments keep their line breaks);
-- e-mail addresses and long runs of digits (phone, card, passport and order numbers: at least
-  nine digits, spaces, dashes and brackets allowed between them) become ``[email]`` and ``[number]``:
-  customers do type these into search boxes and comment fields;
+- personal data (e-mail addresses, phone, card, passport, SNILS and INN numbers, IP addresses,
+  other long numbers) becomes placeholders by :func:`search.privacy.mask`, the masking the gap
+  report and drafts use too: customers do type these into search boxes and comment fields;
 - the result is cut to the limit: 500 characters for queries, 2,000 for comments.
 
 A session id is kept only when it looks like a random id a browser made up (see
@@ -23,6 +23,8 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
+from kb_helpcenter.search.privacy import mask
+
 QUERY_LIMIT = 500
 COMMENT_LIMIT = 2000
 TOP_IDS_LIMIT = 20
@@ -35,11 +37,6 @@ SESSION = re.compile(r"[A-Za-z0-9_-]{8,64}")
 REF = re.compile(r"[a-z0-9_-]{1,32}")
 
 _BIDI = set("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# Nine or more digits, split at most by spaces, dashes and brackets, with an optional '+':
-# phone numbers in every local style, card and document numbers. Not dots: dates and times
-# ("01.02.2024 12:30") and version numbers are not personal.
-_LONG_NUMBER = re.compile(r"\+?\(?\d(?:[ ()-]{0,2}\d){8,}\)?")
 _SPACES = re.compile(r"[^\S\n]+")
 _NON_WORD = re.compile(r"[\W_]+")
 
@@ -73,12 +70,12 @@ def strip_controls(text: str, *, keep_newlines: bool = False) -> str:
 
 
 def redact(text: str) -> str:
-    """``text`` with e-mail addresses and long numbers replaced by placeholders.
+    """``text`` with personal data replaced by placeholders (:func:`search.privacy.mask`).
 
     >>> redact("звонил на +7 (916) 123-45-67, пишите a.b@mail.ru, заказ 2024")
-    'звонил на [number], пишите [email], заказ 2024'
+    'звонил на [phone], пишите [email], заказ 2024'
     """
-    return _LONG_NUMBER.sub("[number]", _EMAIL.sub("[email]", text))
+    return mask(text)
 
 
 def clean_text(value: Any, *, field: str, limit: int, multiline: bool = False) -> str:

@@ -46,7 +46,6 @@ from typing import NamedTuple
 
 from kb_helpcenter.search.engine.analysis import surfaces_and_terms
 from kb_helpcenter.search.gaps.cluster import Clustering, assign, cluster
-from kb_helpcenter.search.gaps.mask import PLACEHOLDERS, without_placeholders
 from kb_helpcenter.search.gaps.method import Embed, choose_method
 from kb_helpcenter.search.gaps.model import (
     SOURCES,
@@ -63,6 +62,7 @@ from kb_helpcenter.search.gaps.model import (
 )
 from kb_helpcenter.search.gaps.near import Profiles, idf_of, unit
 from kb_helpcenter.search.gaps.typos import fold_typos
+from kb_helpcenter.search.privacy import PLACEHOLDERS, without_placeholders
 
 
 @lru_cache(maxsize=200_000)

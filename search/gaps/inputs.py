@@ -31,10 +31,10 @@ from kb_helpcenter.search.events.stats import (
 )
 from kb_helpcenter.search.events.store import EventStore
 from kb_helpcenter.search.gaps.find import QuestionSet
-from kb_helpcenter.search.gaps.mask import mask
 from kb_helpcenter.search.gaps.model import ArticleCount, Match, SearchFn
 from kb_helpcenter.search.gaps.questions import ParsedQuestions
 from kb_helpcenter.search.manifest import Manifest
+from kb_helpcenter.search.privacy import mask
 
 HITS = 3
 

@@ -11,7 +11,7 @@ columns ``created_at``, ``id`` and ``channel`` are read when present.
 
 Each text is cleaned the way a writer would read it (:func:`clean_message`): HTML reduced to
 text, quoted earlier replies and signatures cut off, whitespace collapsed, and personal data
-masked (:func:`search.gaps.mask.mask`). Rows whose text is empty after that are counted and
+masked (:func:`search.privacy.mask`). Rows whose text is empty after that are counted and
 skipped, rows that cannot be read at all (a broken JSON line) are counted as bad: neither is
 ever fatal. Only a file that cannot be opened, or a CSV without a usable text column, raises
 :class:`QuestionsError`.
@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb_helpcenter.search.gaps.mask import mask
+from kb_helpcenter.search.privacy import mask
 
 TEXT_COLUMNS = ("question", "text", "subject", "body", "message", "вопрос", "текст", "тема", "сообщение")
 DELIMITERS = (",", ";", "\t")

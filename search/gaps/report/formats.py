@@ -5,7 +5,7 @@
     [PosixPath('reports/gaps.html'), PosixPath('reports/gaps.json')]
 
 Every text that came from a customer (labels, questions, terms, comments) is masked again here
-(:func:`search.gaps.mask.mask` is idempotent) and escaped for its format: HTML entities in
+(:func:`search.privacy.mask` is idempotent) and escaped for its format: HTML entities in
 ``gaps.html``, Markdown punctuation in ``gaps.md``, and a leading ``=+-@`` neutralised in
 ``gaps.csv`` so a spreadsheet never runs a question as a formula. ``gaps.html`` is one file with
 inline CSS and no script: it opens offline and from a mail attachment.
@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import Any
 
 from kb_helpcenter.search.events.export import csv_cell
-from kb_helpcenter.search.gaps.mask import mask
 from kb_helpcenter.search.gaps.model import GapReport
 from kb_helpcenter.search.gaps.report.context import ReportContext, iso_time, trend_text
 from kb_helpcenter.search.gaps.report.page import render_html
+from kb_helpcenter.search.privacy import mask
 
 FORMATS = ("html", "md", "json", "csv")
 

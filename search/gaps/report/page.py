@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from html import escape
 
-from kb_helpcenter.search.gaps.mask import mask
 from kb_helpcenter.search.gaps.model import Gap, GapReport
 from kb_helpcenter.search.gaps.report.context import ReportContext, trend_text
+from kb_helpcenter.search.privacy import mask
 
 CHART_TOP = 15
 
