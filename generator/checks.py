@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import posixpath
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from functools import lru_cache
@@ -65,7 +66,67 @@ def _suggest_id(wrong: str, by_id: dict[str, Article]) -> str:
 
 @lru_cache(maxsize=20_000)
 def _anchors(body: str) -> frozenset[str]:
-    return frozenset(h.id for h in render(body).headings)
+    try:
+        return frozenset(h.id for h in render(body).headings)
+    except Exception:  # noqa: BLE001 - check_markdown reports the body; links into it find no anchors
+        return frozenset()
+
+
+#: Lists and quotes nested deeper than this are refused before the Markdown parser recurses
+#: into them (250 levels exhaust Python's stack); no help article needs more than a few.
+MAX_NESTING = 20
+_QUOTE_PREFIX = re.compile(r"^(?:\s*>)+")
+_LIST_ITEM = re.compile(r"^(\s*)(?:[-*+]|\d{1,9}[.)])\s")
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}|~{3,})(.*)$")
+
+
+def _nesting(line: str) -> int:
+    quotes = _QUOTE_PREFIX.match(line)
+    depth = quotes.group(0).count(">") if quotes else 0
+    rest = line[quotes.end():] if quotes else line
+    item = _LIST_ITEM.match(rest)
+    if item:
+        depth += 1 + len(item.group(1).expandtabs(4)) // 4  # Python-Markdown nests by four spaces
+    return depth
+
+
+def check_markdown(kb: KnowledgeBase) -> list[Problem]:
+    """Bodies the Markdown parser can render: nesting within bounds, every code fence closed,
+    and no other input that breaks the parser (a located error instead of a traceback)."""
+    problems = []
+    for article in kb.articles:
+        open_fence: tuple[str, int] | None = None
+        deepest: tuple[int, int] = (0, 0)
+        for number, line in enumerate(article.body.splitlines(), start=article.body_line):
+            fence = _FENCE_OPEN.match(line)
+            if open_fence is not None:
+                if fence and fence.group(1)[0] == open_fence[0][0] and len(fence.group(1)) >= len(open_fence[0]) \
+                        and not fence.group(2).strip():
+                    open_fence = None
+                continue
+            if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
+                open_fence = (fence.group(1), number)
+                continue
+            depth = _nesting(line)
+            if depth > deepest[0]:
+                deepest = (depth, number)
+        if deepest[0] > MAX_NESTING:
+            problems.append(Problem(Location(article.path, deepest[1]), "body",
+                                    f"lists or quotes nested {deepest[0]} levels deep; at most {MAX_NESTING} render",
+                                    hint="flatten the structure: split it into headings and shorter lists"))
+            continue
+        if open_fence is not None:
+            problems.append(Problem(Location(article.path, open_fence[1]), "body",
+                                    f"code fence {open_fence[0]} is never closed: the rest of the article "
+                                    "would show as code", severity="warning",
+                                    hint=f"close it with {open_fence[0]} on a line of its own"))
+        try:
+            render(article.body)
+        except Exception as exc:  # noqa: BLE001 - any parser failure is the writer's to fix, located
+            problems.append(Problem(Location(article.path, article.body_line), "body",
+                                    f"the Markdown cannot be rendered ({type(exc).__name__}: {str(exc)[:120]})",
+                                    hint="look for unbalanced HTML or very deep nesting in the body"))
+    return problems
 
 
 def article_anchors(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
@@ -183,7 +244,7 @@ CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
 
 def check_all(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
     """Run every cross-article check."""
-    problems = check_links(kb, assets)
+    problems = check_markdown(kb) + check_links(kb, assets)
     for check in CHECKS:
         problems.extend(check(kb))
     return problems

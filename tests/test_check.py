@@ -87,6 +87,14 @@ CASES = {
         "kb/s/a.md:9: redirect_from: 's/good/' is the URL of the live article kb/s/good.md",
     ),
     "article outside a section": ({"kb/loose.md": article("loose", "L")}, "kb/loose.md:0: : articles belong in a section folder"),
+    "lists nested too deep": (
+        {"kb/s/a.md": article("a", "A", "".join("    " * i + "- пункт\n" for i in range(250)))},
+        "kb/s/a.md:260: body: lists or quotes nested 250 levels deep; at most 20 render",
+    ),
+    "quotes nested too deep": (
+        {"kb/s/a.md": article("a", "A", "Текст.\n\n" + "> " * 300 + "цитата\n")},
+        "kb/s/a.md:13: body: lists or quotes nested 300 levels deep; at most 20 render",
+    ),
 }
 
 
@@ -168,3 +176,26 @@ def test_sample_help_center_has_no_problem():
 
     code, lines, report = run_check(REPO, "--strict")
     assert report["problems"] == [] and code == 0
+
+
+def test_an_unclosed_code_fence_is_a_located_warning(tmp_path):
+    body = "Текст.\n\n```bash\necho 1\n\n## Потерянный раздел\n\nЕщё текст.\n"
+    project = write_kb(tmp_path / "p", {**GOOD, "kb/s/a.md": article("a", "A", body),
+                                        "kb/s/b.md": article("b", "B", "~~~~\nкод\n~~~\n\nТекст.\n~~~~\n")})
+    code, lines, report = run_check(project)
+    assert code == 0
+    assert messages(report) == [
+        "kb/s/a.md:13: body: code fence ``` is never closed: the rest of the article would show as code"]
+    assert report["problems"][0]["severity"] == "warning"
+    assert report["problems"][0]["hint"] == "close it with ``` on a line of its own"
+    assert run_check(project, "--strict")[0] == 1
+
+
+def test_a_body_that_breaks_the_parser_stops_the_build_with_a_located_problem(tmp_path):
+    deep = "".join("    " * i + "- пункт\n" for i in range(250)) + "\n" + "> " * 300 + "цитата\n"
+    project = write_kb(tmp_path / "p", {**GOOD, "kb/s/a.md": article("a", "A", deep)})
+    done = CliRunner().invoke(main, ["build", "-C", str(project)])
+    assert done.exit_code == 1
+    assert "Traceback" not in done.output and "RecursionError" not in done.output
+    assert "kb/s/a.md:262: body: lists or quotes nested 300 levels deep; at most 20 render" in done.stderr
+    assert not (project / "site").exists()
