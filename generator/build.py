@@ -18,7 +18,7 @@ from pathlib import Path
 
 from kb_helpcenter.generator.builder import BuilderError, run_builder
 from kb_helpcenter.generator.checks import article_anchors, check_all
-from kb_helpcenter.generator.csp import write_csp_hashes
+from kb_helpcenter.generator.csp import pages_with_inline_scripts
 from kb_helpcenter.generator.fallback import write_fallback_index
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
 from kb_helpcenter.generator.loader import Loaded, load
@@ -42,7 +42,6 @@ from kb_helpcenter.site_theme import THEME_DIR
 STATE_DIR = ".kb"
 SITE_DIR = "site"
 INDEX_DIR = "index"
-CSP_FILE = "csp.json"
 
 Progress = Callable[[str], None]
 
@@ -156,7 +155,12 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
         redirects = redirects_for(articles, result.published.entries)
         write_stubs(out, redirects, site_url=config.site_url)
-        write_csp_hashes(out, state / CSP_FILE)
+        scripted = pages_with_inline_scripts(out)
+        if scripted:
+            warnings.append(Problem(Location(SITE_DIR + "/" + scripted[0]), "", (
+                f"{len(scripted)} page(s) carry an inline <script> ({', '.join(scripted[:3])}"
+                f"{', ...' if len(scripted) > 3 else ''}): kb serve's Content-Security-Policy blocks it"),
+                severity="warning", hint="move the script to a file under site_theme or kb/, or remove it"))
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
         records = manifest_from_dict(manifest)
         index = build_index(records, state / INDEX_DIR, say=say)

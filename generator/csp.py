@@ -1,15 +1,16 @@
-"""The hashes of the inline scripts the built site needs, for the service's CSP.
+"""Inline scripts in the built site: there should be none, because the CSP allows none.
 
-Material's pages carry a few small inline scripts (palette and base-URL setup); they differ
-only by page depth. ``kb build`` lists their SHA-256 hashes in ``.kb/csp.json``; the service
-allows exactly those, so an injected ``<script>`` in content cannot run.
+kb's pages run only scripts from files (Material's few inline scripts are served as files by
+``site_theme/partials/javascripts/``), so the service's Content-Security-Policy is
+``script-src 'self'`` with no hash and no ``'unsafe-inline'``: a ``<script>`` that reached a
+page through content never runs under ``kb serve``. A build that finds an executable inline
+script anyway (a team's own template override, raw HTML from trusted writers) says where, as a
+warning: under ``kb serve`` it will not run; on a plain static host, which sends no CSP, it
+will.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
 import re
 from pathlib import Path
 
@@ -17,24 +18,18 @@ _INLINE = re.compile(r"<script(?![^>]*\bsrc\s*=)([^>]*)>(.*?)</script>", re.S | 
 _DATA_TYPES = ("application/json", "application/ld+json", "text/template")
 
 
-def inline_script_hashes(html: str) -> set[str]:
-    """``sha256-…`` sources of the executable inline scripts in ``html``."""
-    found = set()
+def inline_scripts(html: str) -> int:
+    """How many executable inline scripts ``html`` holds (data blocks such as JSON do not count)."""
+    count = 0
     for match in _INLINE.finditer(html):
         attrs, body = match.group(1), match.group(2)
         if any(t in attrs for t in _DATA_TYPES) or not body.strip():
             continue
-        digest = hashlib.sha256(body.encode("utf-8")).digest()
-        found.add("sha256-" + base64.b64encode(digest).decode("ascii"))
-    return found
+        count += 1
+    return count
 
 
-def write_csp_hashes(site_dir: Path, target: Path) -> int:
-    """Scan every page of ``site_dir`` and write the hash list to ``target``; return its size."""
-    hashes: set[str] = set()
-    for page in site_dir.rglob("*.html"):
-        hashes |= inline_script_hashes(page.read_text(encoding="utf-8", errors="replace"))
-    tmp = target.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"script_hashes": sorted(hashes)}, indent=1), encoding="utf-8")
-    tmp.replace(target)
-    return len(hashes)
+def pages_with_inline_scripts(site_dir: Path) -> list[str]:
+    """The pages of ``site_dir`` (relative paths, sorted) that carry an executable inline script."""
+    return sorted(page.relative_to(site_dir).as_posix() for page in site_dir.rglob("*.html")
+                  if inline_scripts(page.read_text(encoding="utf-8", errors="replace")))

@@ -76,7 +76,7 @@ class ServiceSettings:
     """Everything the service needs to know, in one typed place.
 
     ``state_dir`` is the project's ``.kb/``: the search index, the manifest, the event store and
-    the build's CSP hashes live there. Without it only the static site is served.
+    the build's state live there. Without it only the static site is served.
     """
 
     site_dir: Path
@@ -447,8 +447,7 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         Route("/healthz", healthz),
         Mount("/", app=site, name="site"),
     ]
-    csp = content_security_policy(settings.state_dir, cors_origins=settings.cors_origins)
-    middleware = [Middleware(SecurityHeaders, csp=csp)]
+    middleware = [Middleware(SecurityHeaders, csp=content_security_policy())]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-KB-Session"],
