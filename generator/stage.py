@@ -11,6 +11,7 @@ articles); a help center needs sections, the current section's articles and sear
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 from dataclasses import dataclass
@@ -52,7 +53,16 @@ def _section_url(section: Section) -> str:
     return f"{section.id}/"
 
 
+#: The page keys Material's templates print, some of them unescaped (``<title>``, the meta
+#: description, the header topic, the navigation): kb stages them HTML-escaped, so writers' text
+#: is text in every slot. kb's own templates print ``page.title`` as staged (already escaped) and
+#: escape everything under ``kb`` themselves.
+ESCAPED_KEYS = ("title", "description")
+
+
 def _page(meta: dict, body: str = "") -> str:
+    meta = {k: html.escape(v, quote=True) if k in ESCAPED_KEYS and isinstance(v, str) else v
+            for k, v in meta.items()}
     # JSON is YAML: a one-line flow mapping is the cheapest front matter to write and to parse.
     return f"---\n{json.dumps(meta, ensure_ascii=False)}\n---\n\n{body}"
 
@@ -262,7 +272,7 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
         shutil.copy2(kb.root / "kb" / asset, target)
 
     nav = [{"Главная": "index.md"}] + [
-        {s.title: f"{s.id}/index.md"} for s in visible if not s.parent_id
+        {html.escape(s.title, quote=True): f"{s.id}/index.md"} for s in visible if not s.parent_id
     ]
     config_file = stage / "mkdocs.yml"
     config_file.write_text(
@@ -274,7 +284,7 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
 def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_reload: bool) -> str:
     """The stage's ``mkdocs.yml``: inherit the project's file, override what kb owns."""
     features = list(dict.fromkeys([
-        *config.features, "navigation.top", "navigation.footer", "content.code.copy",
+        *config.features, "navigation.top", "content.code.copy",
         "toc.follow",
     ]))
     j = lambda value: json.dumps(value, ensure_ascii=False)  # noqa: E731 - JSON scalars are YAML

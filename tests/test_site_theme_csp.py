@@ -12,8 +12,6 @@ from kb_helpcenter.generator.build import build
 from kb_helpcenter.generator.csp import inline_scripts
 from kb_helpcenter.site_theme import THEME_DIR
 
-from conftest import article, write_kb
-
 MATERIAL = Path(material.__file__).parent / "templates" / "partials" / "javascripts"
 
 
