@@ -8,6 +8,7 @@ previous ``site/`` as it was.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import sys
 import tempfile
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kb_helpcenter.generator.builder import BuilderError, run_builder
-from kb_helpcenter.generator.checks import article_anchors, check_all
+from kb_helpcenter.generator.checks import article_anchors, check_all, check_raw_html
 from kb_helpcenter.generator.csp import pages_with_inline_scripts
 from kb_helpcenter.generator.fallback import write_fallback_index
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
@@ -32,6 +33,7 @@ from kb_helpcenter.generator.published import (
     updated_entries,
     write_published,
 )
+from kb_helpcenter.generator.sanitize import clean_pages
 from kb_helpcenter.generator.siteconfig import SiteConfig, load_site_config
 from kb_helpcenter.generator.stage import write_stage
 from kb_helpcenter.search.engine.index import build_index
@@ -93,6 +95,8 @@ def check(project: Path) -> CheckResult:
     loaded = load(project)
     problems.extend(loaded.problems)
     problems.extend(check_all(loaded.kb, loaded.assets))
+    if config is None or config.raw_html == "sanitize":
+        problems.extend(check_raw_html(loaded.kb))
     published = load_published(project)
     problems.extend(check_published(loaded.kb, published, article_anchors(loaded.kb)))
     return CheckResult(config, loaded, sort_problems(problems), published)
@@ -136,8 +140,9 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
     state = project / STATE_DIR
     state.mkdir(exist_ok=True)
     tombstones = tuple(tombstones_for(articles, result.published.entries))
+    marker = secrets.token_hex(12)  # unguessable: a body cannot close its own region early
     stage = write_stage(kb, config, state / "stage", theme_dir=THEME_DIR, tombstones=tombstones,
-                        assets=result.loaded.assets, drafts=drafts, dev_reload=dev_reload)
+                        assets=result.loaded.assets, drafts=drafts, dev_reload=dev_reload, body_marker=marker)
     say(f"staged {len(articles)} pages")
 
     out = Path(tempfile.mkdtemp(prefix="site-", dir=state))
@@ -153,6 +158,9 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         if strict and builder_warnings:
             raise ContentError(warnings)
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
+        cleaned = clean_pages(out, marker, sanitize=config.raw_html == "sanitize")
+        if cleaned:
+            say(f"raw HTML: removed what could run from {cleaned} article(s) (kb check lists it)")
         redirects = redirects_for(articles, result.published.entries)
         write_stubs(out, redirects, site_url=config.site_url)
         scripted = pages_with_inline_scripts(out)

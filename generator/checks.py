@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from kb_helpcenter.generator.model import Article, KnowledgeBase, Location, Problem
 from kb_helpcenter.generator.render import is_external, iter_links, render
+from kb_helpcenter.generator.sanitize import html_problems
 
 STALE_AFTER_DAYS = 365
 
@@ -240,6 +241,21 @@ def check_reserved(kb: KnowledgeBase) -> list[Problem]:
 CHECKS: tuple[Callable[[KnowledgeBase], list[Problem]], ...] = (
     check_ids, check_related, check_redirects, check_quality, check_reserved,
 )
+
+
+def check_raw_html(kb: KnowledgeBase) -> list[Problem]:
+    """Raw HTML in bodies that the site will not carry (``extra.kb.raw_html: sanitize``): each
+    removal a located warning, so the writer sees what readers will not."""
+    problems = []
+    for article in kb.articles:
+        if "<" not in article.body:
+            continue
+        for found in html_problems(article.body):
+            problems.append(Problem(Location(article.path, article.body_line + found.line - 1), "body",
+                                    f"raw HTML: {found.message}", severity="warning",
+                                    hint="the site never runs scripts from articles; if every writer is "
+                                         "trusted, set extra.kb.raw_html: trusted in mkdocs.yml"))
+    return problems
 
 
 def check_all(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:

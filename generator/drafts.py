@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from kb_helpcenter.generator.loader import KB_DIR, SECTION_FILE, load
 from kb_helpcenter.generator.published import load_published
+from kb_helpcenter.generator.sanitize import sanitize_markdown
 from kb_helpcenter.generator.schema import ARTICLE_FIELDS
 from kb_helpcenter.generator.slugs import is_valid_id, slugify, unique_slug
 
@@ -130,6 +132,14 @@ def _without_full_stop(text: str) -> str:
     return text if text.endswith("...") else text.rstrip(". ")
 
 
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|~<>&])")
+
+
+def _md_text(text: str) -> str:
+    """``text`` as literal Markdown: every character Markdown or HTML could read as syntax escaped."""
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.split()))
+
+
 def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datetime | None = None) -> str:
     """The text of a draft for one gap (:class:`search.gaps.model.Gap`): front matter with the
     evidence in ``gap:``, then a body that tells the writer what to answer. Questions are masked."""
@@ -161,8 +171,9 @@ def gap_draft_text(gap: Gap, *, article_id: str, today: dt.date, since: dt.datet
     lines += [f"    - {_yaml_text(f'{q.count}× {mask(q.text)}')}" for q in gap.questions[:GAP_SAMPLE]]
     lines.append(f"  generated: {_yaml_text(today.isoformat())}")
     lines.append("---")
-    sample = "\n".join(f"- {mask(q.text)} ({q.count})" for q in gap.questions[:GAP_SAMPLE])
-    return "\n".join(lines) + "\n\n" + GAP_BODY.format(questions=sample)
+    # customers' words are text in the body: HTML and Markdown syntax escaped, then the policy
+    sample = "\n".join(f"- {_md_text(mask(q.text))} ({q.count})" for q in gap.questions[:GAP_SAMPLE])
+    return "\n".join(lines) + "\n\n" + sanitize_markdown(GAP_BODY.format(questions=sample))
 
 
 def write_gap_drafts(project: Path, gaps: Sequence[Gap], *, today: dt.date | None = None,

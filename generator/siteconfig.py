@@ -34,6 +34,9 @@ _TolerantLoader.add_multi_constructor("!", _unknown_tag)
 _TolerantLoader.add_multi_constructor("tag:yaml.org,2002:python/", _unknown_tag)
 
 
+RAW_HTML = ("sanitize", "trusted")
+
+
 @dataclass(frozen=True)
 class SiteConfig:
     """The settings kb uses, with the path of the file they came from."""
@@ -47,6 +50,7 @@ class SiteConfig:
     features: tuple[str, ...]
     cors_origins: tuple[str, ...]
     retention_days: int
+    raw_html: str  # "sanitize" (the default) or "trusted": see generator/sanitize.py
     theme: dict[str, Any]
     raw: dict[str, Any]
 
@@ -93,6 +97,12 @@ def load_site_config(project: Path) -> SiteConfig:
         problems.append(Problem(Location(rel), "extra.kb.events.retention_days",
                                 f"expected a positive number of days, found {retention!r}", hint="e.g. 365"))
         retention = 365
+    raw_html = kb_extra.get("raw_html", "sanitize")
+    if raw_html not in RAW_HTML:
+        problems.append(Problem(Location(rel), "extra.kb.raw_html", f"expected one of {', '.join(RAW_HTML)}, "
+                                f"found {raw_html!r}", hint="sanitize (the default) removes what could run; "
+                                "trusted keeps writers' HTML as written"))
+        raw_html = "sanitize"
     if problems:
         raise ContentError(problems)
     return SiteConfig(
@@ -105,6 +115,7 @@ def load_site_config(project: Path) -> SiteConfig:
         features=tuple(str(f) for f in theme.get("features") or ()),
         cors_origins=tuple(o.rstrip("/") for o in origins),
         retention_days=retention,
+        raw_html=raw_html,
         theme=theme,
         raw=data,
     )

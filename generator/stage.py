@@ -192,7 +192,7 @@ def _tombstone_meta(tombstone: Tombstone) -> dict:
 
 def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir: Path,
                 assets: tuple[str, ...], drafts: bool = False, dev_reload: bool = False,
-                tombstones: tuple[Tombstone, ...] = ()) -> Stage:
+                tombstones: tuple[Tombstone, ...] = (), body_marker: str = "") -> Stage:
     """Write the stage for ``kb`` into ``stage`` (replacing an older one) and return it.
 
     ``tombstones`` are published articles that are gone for good: each of their old addresses
@@ -276,12 +276,14 @@ def write_stage(kb: KnowledgeBase, config: SiteConfig, stage: Path, *, theme_dir
     ]
     config_file = stage / "mkdocs.yml"
     config_file.write_text(
-        config_yaml(config, theme_dir=theme_dir, nav=nav, dev_reload=dev_reload), encoding="utf-8"
+        config_yaml(config, theme_dir=theme_dir, nav=nav, dev_reload=dev_reload, body_marker=body_marker),
+        encoding="utf-8"
     )
     return Stage(root=stage, config_file=config_file, docs_dir=docs)
 
 
-def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_reload: bool) -> str:
+def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_reload: bool,
+                body_marker: str = "") -> str:
     """The stage's ``mkdocs.yml``: inherit the project's file, override what kb owns."""
     features = list(dict.fromkeys([
         *config.features, "navigation.top", "content.code.copy",
@@ -315,5 +317,8 @@ def config_yaml(config: SiteConfig, *, theme_dir: Path, nav: list[dict], dev_rel
         f"    contact_url: {j(config.contact_url)}",
         f"    contact_text: {j(config.contact_text)}",
         f"    dev_reload: {j(dev_reload)}",
+        # site_theme/main.html marks each article's body with it; the build cleans what is
+        # between the marks (generator/sanitize.py), so a body cannot fake the end mark
+        f"    body_marker: {j(body_marker)}",
     ]
     return "\n".join(lines) + "\n" + mkdocs_yaml()

@@ -32,7 +32,7 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "search.service": ("search.engine", "search.events", "search.manifest"),
     "search.gaps": ("search.engine", "search.meaning", "search.events", "search.manifest", "search.privacy"),
     "search.gaps.report": ("search.gaps.model", "search.privacy", "search.gaps.method", "search.events.export"),
-    "generator.importer": ("generator.slugs", "generator.markdown_config"),
+    "generator.importer": ("generator.slugs", "generator.markdown_config", "generator.sanitize"),
     "generator.video": ("generator.model", "generator.files"),
     "generator": ("generator", "search", "site_theme"),
     "site_theme": (),

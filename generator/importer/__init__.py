@@ -7,7 +7,8 @@ Owns reading the source (:mod:`~generator.importer.source`), the VK Cloud dialec
 writing the kb files (:mod:`~generator.importer.render`) and the orchestrator
 (:mod:`~generator.importer.run`: ``import_tree``).
 
-May import: :mod:`generator.slugs` and :mod:`generator.markdown_config` (the dialect the
-pages are rendered in). Must not import: the build (``generator.build``, ``stage``,
-``builder``), the CLI, or ``search``: an import writes files that the normal loader then checks.
+May import: :mod:`generator.slugs`, :mod:`generator.markdown_config` (the dialect the pages
+are rendered in) and :mod:`generator.sanitize` (imported HTML is always cleaned).
+Must not import: the build (``generator.build``, ``stage``, ``builder``), the CLI, or
+``search``: an import writes files that the normal loader then checks.
 """

@@ -29,6 +29,7 @@ from kb_helpcenter.generator.importer.text import (
     prettify,
     rewrite_links,
 )
+from kb_helpcenter.generator.sanitize import sanitize_markdown
 from kb_helpcenter.generator.slugs import slugify, unique_slug
 
 ASSET_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp", ".pdf")
@@ -70,7 +71,7 @@ def render_all(plan: Plan, source: Source, *,
         files[f"{folder.target}/_section.yml"] = section_yaml(folder)
     for page in plan.pages:
         resolve = Resolver(page, plan, source, assets, headings, warn)
-        body = rewrite_links(page.body, resolve)
+        body = sanitize_markdown(rewrite_links(page.body, resolve))  # imported text: always cleaned
         files[page.target] = f"---\n{dump_yaml(front_matter(page))}---\n\n{body}"
     return files, assets.files
 

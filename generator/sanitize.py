@@ -1,0 +1,247 @@
+"""The raw-HTML policy: article bodies may carry HTML, but never anything that runs.
+
+Markdown lets writers put raw HTML in a body, and a help center also publishes text it did not
+write (``kb import``, drafts from tickets). By default (``extra.kb.raw_html: sanitize`` in
+``mkdocs.yml``) every article body is cleaned to an allow-list by ammonia (the ``nh3`` binding):
+scripts, styles, event-handler attributes, ``javascript:``/``data:``/``vbscript:`` URLs,
+``<iframe>`` (kb's own video facades are not iframes until the reader presses play),
+``<form>``, ``<object>``, ``<embed>`` and other unknown elements are removed; headings, lists,
+tables, links, images, code, admonitions, tabs, details and kb's video facades stay as they are.
+``raw_html: trusted`` turns this off for teams that trust every writer; imported pages and
+drafts are cleaned whatever the setting, when they are written.
+
+Three uses, one allow-list:
+
+- :func:`html_problems` — what would be removed from a body's raw HTML, located by line, for
+  ``kb check`` (warnings: the site still builds, without those parts);
+- :func:`sanitize_markdown` — a Markdown text with its raw HTML cleaned, code left alone, for
+  ``kb import`` and gap drafts;
+- :func:`sanitize_html` — rendered HTML, cleaned; ``kb build`` applies it to each article's
+  body in the built page (between markers only the build knows), so nothing the Markdown
+  parser let through escapes the policy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import nh3
+
+#: Elements a body may hold: ammonia's safe set, plus what kb's Markdown dialect and its video
+#: facades produce (figures, buttons, content tabs, inline SVG icons, noscript links).
+TAGS = frozenset(nh3.ALLOWED_TAGS) | {
+    "figure", "figcaption", "button", "input", "label", "section", "noscript", "svg", "path", "rect",
+    "circle", "g", "time", "mark", "details", "summary", "span", "div", "sup", "sub", "kbd",
+}
+#: Attributes any element may carry; ``data-*`` and ``aria-*`` are allowed by prefix.
+GENERIC = {"class", "id", "title", "lang", "dir", "role", "tabindex", "hidden"}
+ATTRIBUTES = {
+    "*": GENERIC,
+    "a": {"href", "target", "rel", "name"},
+    "img": {"src", "alt", "width", "height", "loading", "decoding", "srcset", "sizes"},
+    "td": {"colspan", "rowspan", "align", "style"},
+    "th": {"colspan", "rowspan", "align", "scope", "style"},
+    "col": {"span"},
+    "ol": {"start", "reversed", "type"},
+    "li": {"value"},
+    "details": {"open"},
+    "time": {"datetime"},
+    "button": {"type"},
+    "input": {"type", "name", "checked", "disabled"},
+    "label": {"for"},
+    "svg": {"xmlns", "viewbox", "width", "height", "focusable", "fill"},
+    "path": {"d", "fill", "fill-rule", "clip-rule"},
+    "rect": {"x", "y", "width", "height", "rx", "ry", "fill"},
+    "circle": {"cx", "cy", "r", "fill"},
+    "g": {"fill"},
+}
+#: Markdown tables align cells with ``style="text-align: ..."``; nothing else may style.
+_TEXT_ALIGN = re.compile(r"^\s*text-align:\s*(left|right|center)\s*;?\s*$")
+#: Inputs: only the radio buttons of content tabs and the checkboxes of task lists.
+_INPUT_TYPES = {"radio", "checkbox"}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
+#: Elements removed together with everything inside them (a script's text is not prose).
+_WITH_CONTENT = ("script", "style", "iframe", "object", "embed", "template", "textarea", "select", "noembed",
+                 "noframes", "xmp", "plaintext", "frameset", "math")
+
+
+def _filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "style":
+        return value if _TEXT_ALIGN.match(value) else None
+    if tag == "input" and attribute == "type":
+        return value if value.lower() in _INPUT_TYPES else None
+    if tag == "button" and attribute == "type":
+        return "button"  # never a submit
+    return value
+
+
+_UNTYPED_INPUT = re.compile(r'<input(?![^>]*\btype="(?:radio|checkbox)")[^>]*>', re.I)
+
+
+def sanitize_html(html: str) -> str:
+    """``html`` cleaned to the allow-list (see the module docstring)."""
+    return _UNTYPED_INPUT.sub("", _clean(html))
+
+
+def _clean(html: str) -> str:
+    return nh3.clean(
+        html, tags=set(TAGS), attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+        clean_content_tags=set(_WITH_CONTENT), url_schemes=set(URL_SCHEMES), link_rel=None,
+        strip_comments=True, generic_attribute_prefixes={"data-", "aria-"}, attribute_filter=_filter,
+    )
+
+
+@dataclass(frozen=True)
+class HtmlProblem:
+    """Something the policy removes from a body: where (line in the body, from 1) and what."""
+
+    line: int
+    tag: str
+    message: str
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_INLINE_CODE = re.compile(r"(`+)(?:(?!\1).)+?\1")
+# A tag, its attributes (quoted values may hold < and >) and a self-closing slash.
+_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s"'<>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'<>=`]+))?)*)"""
+                  r"""\s*(/?)>""", re.S)
+_ATTR = re.compile(r"""([^\s=/>"']+)(?:\s*=\s*("[^"]*"|'[^']*'|[^\s>]+))?""")
+
+
+def _attributes(text: str) -> dict[str, str]:
+    return {name.lower(): (value or "").strip("\"'") for name, value in _ATTR.findall(text)}
+
+
+def _tag_problem(tag: str, attrs: str) -> str | None:
+    """What the policy does to one opening tag (``None``: it stays as it is)."""
+    name = tag.lower()
+    if name == "input" and _attributes(attrs).get("type", "").lower() not in _INPUT_TYPES:
+        return "<input> is removed (only the radio buttons of tabs and task-list checkboxes stay)"
+    if name not in TAGS:
+        return f"<{name}> is removed" + (" with its content" if name in _WITH_CONTENT else "")
+    before = _attributes(attrs)
+    cleaned = sanitize_html(f"<{name}{attrs}>")
+    after = _attributes(_TAG.match(cleaned).group(3)) if _TAG.match(cleaned) else {}
+    removed = [a for a in before if a not in after and a != "rel"]
+    if not removed:
+        return None
+    urls = [a for a in removed if a in ("href", "src")]
+    if urls:
+        return f'<{name} {urls[0]}="{before[urls[0]][:40]}">: the link is removed (only http, https, mailto, tel ' \
+               "and relative links are allowed)"
+    return f"<{name}>: attribute{'s' if len(removed) > 1 else ''} {', '.join(removed)} removed"
+
+
+def html_problems(body: str) -> list[HtmlProblem]:
+    """What the policy takes from a Markdown ``body``: its raw HTML, and Markdown links to
+    ``javascript:``/``data:``/``vbscript:``, by line."""
+    problems = []
+    for number, line in enumerate(_masked(body).splitlines(), 1):
+        for match in _MD_UNSAFE_URL.finditer(line):
+            url = next(g for g in (match.group(2), match.group(4), match.group(6)) if g is not None)
+            problems.append(HtmlProblem(number, "a", f"link to {url[:40]!s} is removed (only http, https, mailto, "
+                                                     "tel and relative links are allowed)"))
+        for match in _TAG.finditer(line):
+            closing, tag, attrs = match.group(1), match.group(2), match.group(3)
+            if closing or (match.start() and line[match.start() - 1] == "\\"):
+                continue
+            message = _tag_problem(tag, attrs or "")
+            if message:
+                problems.append(HtmlProblem(number, tag.lower(), message))
+    return problems
+
+
+def _masked(text: str) -> str:
+    """``text`` with fenced and inline code blanked out (same length, newlines kept), so that
+    positions in it are positions in ``text`` and nothing inside code looks like a tag."""
+    out, fence = [], None
+    for line in text.splitlines(keepends=True):
+        match = _FENCE.match(line)
+        if fence is not None:
+            if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                fence = None
+            out.append(re.sub(r"[^\n]", " ", line))
+            continue
+        if match:
+            fence = match.group(1)
+            out.append(re.sub(r"[^\n]", " ", line))
+            continue
+        out.append(_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line))
+    return "".join(out)
+
+
+_UNSAFE_SCHEME = r"(?:javascript|vbscript|data)\s*:"
+_MD_UNSAFE_URL = re.compile(
+    rf"(\]\(\s*<)({_UNSAFE_SCHEME}[^>\n]*)(?=>)"                      # [x](<javascript:...>)
+    rf"|(\]\(\s*)({_UNSAFE_SCHEME}(?:[^()\s<>]|\([^()\s]*\))*)"         # [x](javascript:a(1))
+    rf"|(^ {{0,3}}\[[^\]]+\]:\s*<?)({_UNSAFE_SCHEME}[^\s>]*)",          # [x]: javascript:...
+    re.I | re.M)
+_ELEMENT_WITH_CONTENT = re.compile(
+    rf"<({'|'.join(_WITH_CONTENT)})\b[^>]*>(?:.*?</\1\s*>|.*\Z)", re.I | re.S)
+
+
+def sanitize_markdown(text: str) -> str:
+    """A Markdown text with every raw HTML tag outside code cleaned to the policy; elements
+    such as ``<script>`` go with their content, and Markdown links to ``javascript:``,
+    ``vbscript:`` or ``data:`` point at ``#``. Code blocks and inline code are left alone."""
+    masked = _masked(text)
+    edits: list[tuple[int, int, str]] = []
+    removed: list[tuple[int, int]] = []
+    tags = list(_TAG.finditer(masked))
+    inside_tag = [(m.start() + 1, m.end()) for m in tags]
+    for match in _ELEMENT_WITH_CONTENT.finditer(masked):
+        escaped = match.start() and masked[match.start() - 1] == "\\"
+        if not escaped and not any(a <= match.start() < b for a, b in inside_tag):
+            removed.append(match.span())
+            edits.append((match.start(), match.end(), ""))
+    for match in tags:
+        if any(a <= match.start() < b for a, b in removed):
+            continue
+        if match.start() and masked[match.start() - 1] == "\\":
+            continue
+        closing, tag = match.group(1), match.group(2).lower()
+        if tag not in TAGS:
+            replacement = ""
+        elif closing:
+            replacement = f"</{tag}>"
+        else:
+            opening = _TAG.match(sanitize_html(f"<{tag}{match.group(3) or ''}>"))
+            replacement = opening.group(0) if opening else ""
+        if replacement != match.group(0):
+            edits.append((match.start(), match.end(), replacement))
+    for match in _MD_UNSAFE_URL.finditer(masked):  # [x](javascript:...) and [x]: javascript:...
+        group = next(g for g in (2, 4, 6) if match.group(g) is not None)
+        if not any(a <= match.start() < b for a, b in removed):
+            edits.append((match.start(group), match.end(group), "#"))
+    out, position = [], 0
+    for start, end, replacement in sorted(edits):
+        out += [text[position:start], replacement]
+        position = end
+    return "".join(out) + text[position:]
+
+
+def clean_pages(site_dir: Path, marker: str, *, sanitize: bool) -> int:
+    """Clean each built page's article body, found between the build's marks (the first start
+    mark and the last end mark: a body that copies a mark stays inside them), and drop the
+    marks. With ``sanitize=False`` (``raw_html: trusted``) only the marks go. Returns how many
+    pages had a body changed by the policy."""
+    start, end = f"<!--kb-body-{marker}-->", f"<!--/kb-body-{marker}-->"
+    changed = 0
+    for page in site_dir.rglob("*.html"):
+        html = page.read_text(encoding="utf-8")
+        first = html.find(start)
+        last = html.rfind(end)
+        if first < 0 or last < first:
+            continue
+        body = html[first + len(start):last]
+        clean = sanitize_html(body) if sanitize else body
+        changed += _shape(body) != _shape(clean)  # something was taken away, not only re-serialised
+        page.write_text(html[:first] + clean + html[last + len(end):], encoding="utf-8")
+    return changed
+
+
+def _shape(html: str) -> list[tuple[str, tuple[str, ...]]]:
+    return [(m.group(2).lower(), tuple(sorted(_attributes(m.group(3) or "")))) for m in _TAG.finditer(html)
+            if not m.group(1)]
