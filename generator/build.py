@@ -8,6 +8,8 @@ previous ``site/`` as it was.
 
 from __future__ import annotations
 
+import os
+import re
 import secrets
 import shutil
 import sys
@@ -119,6 +121,36 @@ def _swap_in(new_site: Path, site: Path, *, trash: Path) -> None:
         shutil.rmtree(stale, ignore_errors=True)
 
 
+_WORK = re.compile(r"^site-(\d+)-")
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process: not ours to judge
+    return True
+
+
+def remove_stale_work(state: Path) -> int:
+    """Remove the temporary site folders of builds that were killed (their process is gone);
+    a folder of an older kb (no pid in its name) goes when it is more than an hour old."""
+    removed = 0
+    for path in state.glob("site-*"):
+        if not path.is_dir() or path.name.startswith("site-old-"):
+            continue
+        owner = _WORK.match(path.name)
+        stale = (not _alive(int(owner.group(1)))) if owner else time.time() - path.stat().st_mtime > 3600
+        if stale and owner and int(owner.group(1)) == os.getpid():
+            stale = False  # a build of this very process, still running (the dev server)
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+            removed += 1
+    return removed
+
+
 def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_reload: bool = False,
           progress: Progress | None = None) -> BuildResult:
     """Build the help site of ``project``; raise :class:`ContentError` on content errors.
@@ -145,7 +177,9 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
                         assets=result.loaded.assets, drafts=drafts, dev_reload=dev_reload, body_marker=marker)
     say(f"staged {len(articles)} pages")
 
-    out = Path(tempfile.mkdtemp(prefix="site-", dir=state))
+    remove_stale_work(state)
+    # the owner's pid in the name: a later build knows a folder whose builder is gone
+    out = Path(tempfile.mkdtemp(prefix=f"site-{os.getpid()}-", dir=state))
     try:
         try:
             builder_warnings = run_builder(stage.config_file, out)

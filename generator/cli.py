@@ -46,6 +46,20 @@ def print_problems(problems: list[Problem]) -> None:
     click.echo(f"{errors} error(s), {warnings} warning(s) in {files} file(s)", err=True)
 
 
+def exit_cleanly_on_signals() -> None:
+    """Let SIGTERM and SIGHUP end the command as Ctrl+C does (``SystemExit`` in the main
+    thread), so that ``finally``/``except`` blocks remove its temporary files: a killed build
+    leaves nothing behind. (``kill -9`` cannot be caught; the next build removes what it left.)"""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), stop)
+
+
 def content_errors(command: Callable) -> Callable:
     """Turn a :class:`ContentError` into its problems on stderr and exit status 1."""
 
@@ -160,6 +174,7 @@ def build(drafts: bool, strict: bool, project: Path) -> None:
     from kb_helpcenter.generator.build import build as run_build
     from kb_helpcenter.generator.build import stderr_progress
 
+    exit_cleanly_on_signals()
     result = run_build(project, drafts=drafts, strict=strict, progress=stderr_progress)
     for warning in result.warnings:
         click.echo(warning.format(), err=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -11,7 +14,7 @@ import pytest
 from kb_helpcenter.generator.build import build
 from kb_helpcenter.generator.model import ContentError
 
-from conftest import REPO, article, write_kb
+from conftest import KB, REPO, article, write_kb
 from htmlcheck import parse, resolve
 
 
@@ -180,3 +183,42 @@ def test_site_hosted_apart_from_the_api_points_at_it(tmp_path):
     with pytest.raises(ContentError) as caught:
         build(project)
     assert caught.value.problems[0].format().startswith("mkdocs.yml: extra.kb.api_url: expected the service's address")
+
+
+def _many(n: int) -> dict[str, str]:
+    return {f"kb/s{i % 5}/a{i}.md": article(f"a{i}", f"Статья номер {i}", "## Раздел\n\nТекст статьи. " * 40 + "\n")
+            for i in range(n)}
+
+
+def _kill_mid_build(project: Path, sig: int) -> subprocess.CompletedProcess | int:
+    """Start `kb build`, wait until its temporary site folder exists, send ``sig``; the exit status."""
+    proc = subprocess.Popen([KB, "build", "-C", str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while not list((project / ".kb").glob(f"site-{proc.pid}-*")):
+        assert proc.poll() is None, "the build finished before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    time.sleep(0.2)
+    proc.send_signal(sig)
+    return proc.wait(timeout=60)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_build_ended_by_a_signal_leaves_nothing_behind(tmp_path, sig):
+    project = write_kb(tmp_path / "p", _many(300))
+    build(project)
+    before = sorted(p.relative_to(project / "site") for p in (project / "site").rglob("*"))
+    assert _kill_mid_build(project, sig) == 128 + sig
+    assert not [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
+    assert sorted(p.relative_to(project / "site") for p in (project / "site").rglob("*")) == before
+
+
+def test_the_next_build_removes_what_a_killed_one_left(tmp_path):
+    project = write_kb(tmp_path / "p", _many(300))
+    assert _kill_mid_build(project, signal.SIGKILL) == -signal.SIGKILL
+    left = [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
+    assert left  # kill -9 cannot be caught
+    done = subprocess.run([KB, "build", "-C", str(project)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert not [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
+    assert (project / "site" / "index.html").is_file()
