@@ -121,9 +121,15 @@ http {{
         service.wait(timeout=20)
 
 
-def stored(project: Path, table: str) -> list[tuple]:
-    with sqlite3.connect(project / ".kb" / "events.sqlite") as db:
-        return list(db.execute(f"SELECT article_id FROM {table}"))  # noqa: S608 - fixed names
+def stored(project: Path, table: str, count: int) -> list[tuple]:
+    """The article ids of ``table``, once ``count`` are stored (the writer thread runs behind)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with sqlite3.connect(project / ".kb" / "events.sqlite") as db:
+            rows = list(db.execute(f"SELECT article_id FROM {table}"))  # noqa: S608 - fixed names
+        if len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
 
 
 def test_search_vote_and_short_link_through_the_proxy(deployed):
@@ -136,10 +142,10 @@ def test_search_vote_and_short_link_through_the_proxy(deployed):
     found = client.get("/api/search", params={"q": "деньги не пришли терминал"}).json()
     assert found["hits"][0]["id"] == "terminal-payment" and found["query_id"]
     assert client.post("/api/feedback", json={"article_id": "refund", "helpful": True}).status_code == 204
-    assert stored(project, "feedback") == [("refund",)]
+    assert stored(project, "feedback", 1) == [("refund",)]
     short = client.get("/a/refund/", params={"ref": "op"}, follow_redirects=False)
     assert short.status_code == 302 and short.headers["location"].endswith("/returns/refund/")
-    assert stored(project, "sent_links") == [("refund",)]
+    assert stored(project, "sent_links", 1) == [("refund",)]
 
 
 def test_the_client_scheme_and_host_reach_the_service(deployed):

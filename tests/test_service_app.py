@@ -37,10 +37,17 @@ def project(tmp_path) -> Path:
     return root
 
 
-def events(project: Path, table: str) -> list[dict]:
-    with sqlite3.connect(project / ".kb" / "events.sqlite") as db:
-        db.row_factory = sqlite3.Row
-        return [dict(r) for r in db.execute(f"SELECT * FROM {table}")]
+def events(project: Path, table: str, *, count: int | None = None) -> list[dict]:
+    """The stored events of ``table``; with ``count``, once that many are stored (searches and
+    sent links are written after the answer, by the service's writer thread)."""
+    deadline = time.monotonic() + 10
+    while True:
+        with sqlite3.connect(project / ".kb" / "events.sqlite") as db:
+            db.row_factory = sqlite3.Row
+            rows = [dict(r) for r in db.execute(f"SELECT * FROM {table}")]
+        if count is None or len(rows) >= count or time.monotonic() > deadline:
+            return rows
+        time.sleep(0.05)
 
 
 def test_search_records_the_query_and_the_click(serve, project):
@@ -90,7 +97,7 @@ def test_short_links_redirect_and_record_operator_links(serve, project):
     assert moved.status_code == 302 and moved.headers["location"] == "/payment/terminal/"
     assert events(project, "sent_links") == []
     httpx.get(base + "/a/terminal-payment/?ref=op", follow_redirects=False)
-    assert [e["article_id"] for e in events(project, "sent_links")] == ["terminal-payment"]
+    assert [e["article_id"] for e in events(project, "sent_links", count=1)] == ["terminal-payment"]
     missing = httpx.get(base + "/a/no-such-article")
     assert missing.status_code == 404 and "Страница не найдена" in missing.text and 'name="q"' in missing.text
 
@@ -236,7 +243,7 @@ def test_two_workers_serve_and_record(serve, project):
             assert answer.status_code == 200
             ids.add(answer.json()["query_id"])
     assert len(ids) == 40
-    assert len(events(project, "queries")) == 40
+    assert len(events(project, "queries", count=40)) == 40
 
 
 def test_odd_paths_get_the_404_page_never_a_500(serve, project):
@@ -281,3 +288,28 @@ def test_votes_cannot_be_forged_cross_site(serve, project, headers, status):
     click = httpx.post(base + "/api/click", json={"query_id": "abcdefgh12", "article_id": "mobile-internet", "rank": 1},
                        headers=headers)
     assert click.status_code == status
+
+
+def test_a_locked_event_store_stalls_nothing_and_loses_nothing(serve, project):
+    base = serve(project)
+    assert httpx.post(base + "/api/feedback", json=VOTE).status_code == 204  # the store is up
+    blocker = sqlite3.connect(project / ".kb" / "events.sqlite", isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")  # another process holds the file
+    try:
+        with httpx.Client(timeout=3) as client:  # the store's busy wait would be 1 s, the old one 10 s
+            for i in range(5):
+                found = client.get(base + "/api/search", params={"q": f"интернет {i}"})
+                assert found.status_code == 200 and found.json()["query_id"]
+            vote = client.post(base + "/api/feedback", json={**VOTE, "helpful": False})
+            assert vote.status_code == 202 and vote.json()["status"] == "queued"
+            pending = client.get(base + "/healthz").json()["events"]
+            assert pending["queued"] + pending["spooled"] >= 1  # honest: not stored yet
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    assert len(events(project, "feedback", count=2)) == 2
+    assert len(events(project, "queries", count=5)) == 5
+    deadline = time.monotonic() + 10
+    while httpx.get(base + "/healthz").json()["events"] != {"queued": 0, "spooled": 0}:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)

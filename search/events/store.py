@@ -218,20 +218,23 @@ class EventStore:
     def record_query(self, text: str, *, hits: int, top_ids: list[str] | tuple[str, ...] = (),
                      latency_ms: float | None = None, corrected: str | None = None,
                      session: str | None = None, source: str = "site", normalized: str | None = None,
-                     at: datetime | None = None) -> str:
+                     at: datetime | None = None, query_id: str | None = None) -> str:
         """Store one search; return its ``query_id`` (clicks refer to it).
 
         ``normalized`` defaults to :func:`~search.events.clean.normalize_query` of the cleaned
-        text; the engine may pass its own analysis instead. ``at`` is for imports and tests.
+        text; the engine may pass its own analysis instead. ``at`` is for imports, tests and
+        events written later than they happened; ``query_id`` lets the caller choose the id
+        (the service answers with it before the event is written).
 
         Search-as-you-type sends "за", "заяв", "заявка ви", "заявка висит" within seconds. When
         the same session's previous search, less than :data:`REFINE_SECONDS` ago and not yet
         clicked, is a prefix of this one (or this one of it: backspace), that row is updated to
-        the longer text and keeps its id, so the log holds what the customer finally asked.
+        the longer text and keeps its id (or takes the ``query_id`` given: the page clicks with
+        the latest one it was answered), so the log holds what the customer finally asked.
         """
         clean = clean_text(text, field="text", limit=QUERY_LIMIT)
         row = (
-            secrets.token_urlsafe(16), stamp(at), clean,
+            check_query_id(query_id) if query_id is not None else secrets.token_urlsafe(16), stamp(at), clean,
             normalize_query(clean if normalized is None else clean_text(normalized, field="normalized",
                                                                           limit=QUERY_LIMIT)),
             check_int(hits, field="hits", low=0),
@@ -245,9 +248,11 @@ class EventStore:
         with self._write() as conn:
             refined = self._refined_query(conn, row) if row[8] else None
             if refined is not None:
-                conn.execute("UPDATE queries SET ts = ?, text = ?, normalized = ?, hits = ?, top_ids = ?, "
-                             "latency_ms = ?, corrected = ? WHERE id = ?", (*row[1:8], refined))
-                return refined
+                # a caller that chose the id (the service answered with it) keeps it; else the old one
+                kept = row[0] if query_id is not None else refined
+                conn.execute("UPDATE queries SET id = ?, ts = ?, text = ?, normalized = ?, hits = ?, top_ids = ?, "
+                             "latency_ms = ?, corrected = ? WHERE id = ?", (kept, *row[1:8], refined))
+                return kept
             conn.execute(f"INSERT INTO queries ({', '.join(COLUMNS['queries'])}) VALUES ({', '.join('?' * 10)})", row)
         return row[0]
 

@@ -14,22 +14,23 @@ Routes (see ``/api/openapi.json``)::
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import logging
 import os
 import re
+import secrets
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -41,7 +42,7 @@ from starlette.staticfiles import StaticFiles
 
 from kb_helpcenter.search.engine.index import IndexError_
 from kb_helpcenter.search.engine.searcher import Engine
-from kb_helpcenter.search.events.schema import EventStoreError
+from kb_helpcenter.search.events.writer import EventWriter, Outcome
 from kb_helpcenter.search.manifest import ManifestError, load_manifest
 from kb_helpcenter.search.service.operator_links import operator_links
 from kb_helpcenter.search.service.policy import SecurityHeaders, content_security_policy
@@ -85,6 +86,7 @@ class ServiceSettings:
     record_events: bool = True
     retention_days: int = 365
     cache_size: int = 2048  # recent answers kept per process; 0 turns the cache off
+    spool_max_bytes: int = 32 * 1024 * 1024  # events kept while the store is unavailable
 
     def __post_init__(self) -> None:
         for origin in self.cors_origins:
@@ -122,6 +124,7 @@ class ServiceSettings:
                 record_events=bool(data.get("record_events", True)),
                 retention_days=int(data.get("retention_days", 365)),
                 cache_size=int(data.get("cache_size", 2048)),
+                spool_max_bytes=int(data.get("spool_max_bytes", 32 * 1024 * 1024)),
             )
         except (ValueError, KeyError, TypeError) as exc:
             raise SettingsError(f"{ENV_VAR}: unreadable settings ({exc})") from None
@@ -172,10 +175,15 @@ class Service:
         self._generation = (0.0, "")
         self._scores: tuple[float, dict[str, dict[str, int]]] | None = None
         self.events = None
+        self.writer: EventWriter | None = None
         if settings.events_path is not None:
             from kb_helpcenter.search.events.store import EventStore
 
-            self.events = EventStore(settings.events_path, retention_days=settings.retention_days)
+            # a short busy timeout: the writer thread spools instead of waiting on a locked file
+            self.events = EventStore(settings.events_path, retention_days=settings.retention_days,
+                                     busy_timeout_ms=1000)
+            self.writer = EventWriter(self.events, settings.state_dir / "spool",
+                                      spool_max_bytes=settings.spool_max_bytes)
 
     def search(self, text: str, *, limit: int) -> dict[str, Any]:
         """The engine's answer as JSON, from a small per-process cache of recent questions.
@@ -240,13 +248,24 @@ class Service:
         return self._engine
 
 
-def _record(write: Callable[[], Any]) -> Any:
-    """Write one event; a store that cannot take it (locked, disk full) never fails the request."""
+#: How long a click or a vote waits for its event to be stored before it is answered "queued".
+WRITE_WAIT_SECONDS = 0.25
+
+
+async def _written(done: Future[Outcome]) -> Response:
+    """The answer to an event write: 204 stored, 202 queued (in the queue or the spool: it will
+    be stored), 503 when not even the spool can take it."""
     try:
-        return write()
-    except EventStoreError as exc:
-        log.warning("event not recorded: %s", exc)
-        return None
+        outcome = await asyncio.wait_for(asyncio.shield(asyncio.wrap_future(done)), WRITE_WAIT_SECONDS)
+    except TimeoutError:
+        outcome = Outcome.QUEUED
+    if outcome is Outcome.STORED:
+        return Response(status_code=204)
+    if outcome is Outcome.QUEUED:
+        return JSONResponse({"status": "queued", "detail": "the event store is busy; the event is kept and will be "
+                             "stored"}, status_code=202)
+    return JSONResponse({"error": "the event store is unavailable and its spool is full; try again later"},
+                        status_code=503, headers={"Retry-After": "30"})
 
 
 def _limit_param(request: Request, default: int = 10) -> int:
@@ -291,11 +310,15 @@ async def api_search(request: Request) -> JSONResponse:
     payload["query_id"] = None
     if service.events is not None and payload["query"]:
         session = _session(request)
-        payload["query_id"] = _record(lambda: service.events.record_query(
+        query_id = secrets.token_urlsafe(16)  # the answer carries it before the event is written
+        written = service.writer.submit("query", dict(
             text=payload["query"], normalized=payload.get("corrected") or payload["query"],
             hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]],
             latency_ms=latency, corrected=payload.get("corrected"), session=session, source=source,
+            query_id=query_id,
         ))
+        refused = written.done() and written.result() is Outcome.REFUSED
+        payload["query_id"] = None if refused else query_id
     return JSONResponse(payload, headers={"Cache-Control": "no-store"})
 
 
@@ -330,11 +353,10 @@ async def api_click(request: Request) -> Response:
     rank = data.get("rank")
     if not isinstance(rank, int) or isinstance(rank, bool) or not 1 <= rank <= 1000:
         raise BadRequest("rank: expected the 1-based position of the clicked result")
-    if service.events is not None:
-        session = _session(request)
-        await run_in_threadpool(_record, lambda: service.events.record_click(query_id, article_id, rank,
-                                                                             session=session))
-    return Response(status_code=204)
+    if service.events is None:
+        return Response(status_code=204)
+    return await _written(service.writer.submit("click", dict(
+        query_id=query_id, article_id=article_id, rank=rank, session=_session(request))))
 
 
 async def api_feedback(request: Request) -> Response:
@@ -349,13 +371,12 @@ async def api_feedback(request: Request) -> Response:
         raise BadRequest("comment: expected text")
     if comment is not None and len(comment) > MAX_COMMENT:
         raise BadRequest(f"comment: at most {MAX_COMMENT} characters (got {len(comment)})")
-    if service.events is not None:
-        # A flood from one session is dropped by the store; the answer stays the same, so a
-        # script learns nothing from it.
-        session = _session(request)
-        await run_in_threadpool(_record, lambda: service.events.record_feedback(
-            article_id, helpful, comment=comment or None, session=session))
-    return Response(status_code=204)
+    if service.events is None:
+        return Response(status_code=204)
+    # A flood from one session is dropped by the store; the answer stays the same, so a script
+    # learns nothing from it.
+    return await _written(service.writer.submit("feedback", dict(
+        article_id=article_id, helpful=helpful, comment=comment or None, session=_session(request))))
 
 
 def _not_found_page(settings: ServiceSettings) -> Response:
@@ -378,7 +399,7 @@ def short_link(request: Request) -> Response:
             return FileResponse(stub, media_type="text/html")
         return _not_found_page(service.settings)
     if request.query_params.get("ref") == "op" and service.events is not None:
-        _record(lambda: service.events.record_sent_link(article_id, ref="op"))
+        service.writer.submit("sent_link", {"article_id": article_id, "ref": "op"})
     root = request.scope.get("root_path", "")
     return RedirectResponse(f"{root}/{record.url}", status_code=302)
 
@@ -387,8 +408,9 @@ def healthz(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     try:
         engine = service.engine()
+        events = service.writer.pending() if service.events is not None else None
         return JSONResponse({"status": "ok", "articles": engine.articles, "index_version": engine.index_version,
-                             "meaning": list(engine.meaning)})
+                             "meaning": list(engine.meaning), "events": events})
     except BadRequest as exc:
         return JSONResponse({"status": "degraded", "articles": 0, "index_version": "", "meaning": [],
                              "error": exc.detail},
@@ -461,6 +483,8 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
             except BadRequest as exc:
                 log.warning("starting without search: %s", exc.detail)
         yield
+        if service.events is not None:
+            service.writer.close()  # what is queued is stored or spooled, never dropped
 
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan,
                     exception_handlers={HTTPException: _http_error})  # type: ignore[dict-item]

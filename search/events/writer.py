@@ -1,0 +1,226 @@
+"""Events written off the request path: a bounded queue, one writer thread, and a spool file.
+
+The service hands every event to :meth:`EventWriter.submit`, which never waits for SQLite: the
+writer thread stores events in order. When the store cannot take one (another process holds
+the file locked, the disk is full, the file is read-only), the event goes to an append-only
+spool file instead (``.kb/spool/events-<pid>.jsonl``, one JSON line per event, flushed at once),
+and the writer replays the spool into the store as soon as the store answers again. Spools
+left by a process that died (``kill -9``) are replayed by the next writer that starts. So a
+locked or slow store never delays a search, and an accepted event is never lost:
+
+- :data:`Outcome.STORED` — in the store;
+- :data:`Outcome.QUEUED` — accepted, not yet in the store (waiting in the queue or the spool);
+- :data:`Outcome.REFUSED` — not accepted: the spool is full (the service answers 503).
+
+Replaying is at least once: a process killed in the middle of a replay replays that part again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from datetime import datetime
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from kb_helpcenter.search.events.clean import EventError
+from kb_helpcenter.search.events.schema import EventStoreError, parse_stamp, stamp
+from kb_helpcenter.search.events.store import EventStore
+
+log = logging.getLogger("kb.events")
+
+QUEUE_SIZE = 10_000
+#: The spool takes at most this much before events are refused (about 100,000 searches).
+SPOOL_MAX_BYTES = 32 * 1024 * 1024
+#: After a failed write, the store is tried again this much later (events spool meanwhile).
+RETRY_SECONDS = 1.0
+
+
+class Outcome(Enum):
+    STORED = "stored"
+    QUEUED = "queued"
+    REFUSED = "refused"
+
+
+_KINDS: dict[str, Callable[..., Any]] = {
+    "query": EventStore.record_query,
+    "click": EventStore.record_click,
+    "feedback": EventStore.record_feedback,
+    "sent_link": EventStore.record_sent_link,
+}
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class EventWriter:
+    """One writer thread for ``store``; events it cannot store wait in ``spool_dir``."""
+
+    def __init__(self, store: EventStore, spool_dir: Path, *, queue_size: int = QUEUE_SIZE,
+                 spool_max_bytes: int = SPOOL_MAX_BYTES, retry_seconds: float = RETRY_SECONDS) -> None:
+        self.store = store
+        self.spool_dir = Path(spool_dir)
+        self.spool_max_bytes = spool_max_bytes
+        self.retry_seconds = retry_seconds
+        self._queue: queue.Queue[tuple[str, dict[str, Any], Future[Outcome]] | None] = queue.Queue(queue_size)
+        self._spool_lock = threading.Lock()
+        self._retry_at = 0.0
+        self._pid = os.getpid()
+        self._thread = threading.Thread(target=self._run, name="kb-event-writer", daemon=True)
+        self._thread.start()
+
+    # -- the request side ----------------------------------------------------------------
+
+    def submit(self, kind: str, fields: dict[str, Any]) -> Future[Outcome]:
+        """Accept one event (``kind``: query, click, feedback, sent_link); never blocks.
+
+        ``fields`` are the keyword arguments of the store's ``record_*`` method; ``at`` is set
+        to now when missing, so a queued event keeps the time it happened.
+        """
+        if kind not in _KINDS:
+            raise ValueError(f"kind: expected one of {', '.join(_KINDS)}, got {kind!r}")
+        fields = {**fields, "at": fields.get("at") or datetime.now().astimezone()}
+        done: Future[Outcome] = Future()
+        try:
+            self._queue.put_nowait((kind, fields, done))
+        except queue.Full:
+            done.set_result(self._spool(kind, fields))
+        return done
+
+    @property
+    def spool_path(self) -> Path:
+        return self.spool_dir / f"events-{os.getpid()}.jsonl"
+
+    def pending(self) -> dict[str, int]:
+        """Events accepted but not stored yet: in the queue, and in this process's spool."""
+        try:
+            spooled = sum(1 for _ in self.spool_path.open(encoding="utf-8"))
+        except OSError:
+            spooled = 0
+        return {"queued": self._queue.qsize(), "spooled": spooled}
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Store (or spool) what is queued and stop the thread."""
+        self._queue.put(None)
+        self._thread.join(timeout)
+
+    # -- the writer thread ---------------------------------------------------------------
+
+    def _run(self) -> None:
+        self._replay(orphans=True)
+        while True:
+            try:
+                item = self._queue.get(timeout=self.retry_seconds)
+            except queue.Empty:
+                self._replay()
+                continue
+            if item is None:
+                self._drain()
+                return
+            kind, fields, done = item
+            done.set_result(self._write(kind, fields))
+            if self._queue.empty():
+                self._replay()
+
+    def _drain(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if item is not None:
+                kind, fields, done = item
+                done.set_result(self._write(kind, fields))
+
+    def _write(self, kind: str, fields: dict[str, Any]) -> Outcome:
+        if time.monotonic() < self._retry_at or self._has_spool():
+            return self._spool(kind, fields)  # keep the order: what is spooled goes in first
+        try:
+            _KINDS[kind](self.store, **fields)
+        except EventError as exc:  # the service validated it: a bug, not the visitor's doing
+            log.warning("event dropped: %s", exc)
+            return Outcome.STORED
+        except EventStoreError as exc:
+            log.warning("event store unavailable, spooling: %s", exc)
+            self._retry_at = time.monotonic() + self.retry_seconds
+            return self._spool(kind, fields)
+        return Outcome.STORED
+
+    def _has_spool(self) -> bool:
+        try:
+            return self.spool_path.stat().st_size > 0
+        except OSError:
+            return False
+
+    def _spool(self, kind: str, fields: dict[str, Any]) -> Outcome:
+        line = json.dumps({"kind": kind, "fields": {**fields, "at": stamp(fields["at"])}}, ensure_ascii=False) + "\n"
+        with self._spool_lock:
+            try:
+                self.spool_dir.mkdir(parents=True, exist_ok=True)
+                size = self.spool_path.stat().st_size if self.spool_path.exists() else 0
+                if size + len(line) > self.spool_max_bytes:
+                    return Outcome.REFUSED
+                with self.spool_path.open("a", encoding="utf-8") as spool:
+                    spool.write(line)
+                    spool.flush()
+                    os.fsync(spool.fileno())
+            except OSError as exc:
+                log.error("event spool unavailable (%s): event refused", exc)
+                return Outcome.REFUSED
+        return Outcome.QUEUED
+
+    def _replay(self, *, orphans: bool = False) -> None:
+        """Move spooled events into the store, oldest first; stop at the first failure."""
+        if time.monotonic() < self._retry_at:
+            return
+        files = [self.spool_path] if self._has_spool() else []
+        if orphans and self.spool_dir.is_dir():
+            for path in sorted(self.spool_dir.glob("events-*.jsonl*")):
+                # events-<pid>.jsonl, or events-<pid>.jsonl.replaying-<pid>-<ns> of a killed replay
+                owner = path.name.split("replaying-")[1] if "replaying-" in path.name else path.name[7:]
+                pid = owner.split("-")[0].split(".")[0]
+                if path != self.spool_path and pid.isdigit() and not _alive(int(pid)):
+                    files.append(path)
+        for path in files:
+            if not self._replay_file(path):
+                return
+
+    def _replay_file(self, path: Path) -> bool:
+        with self._spool_lock:
+            taking = path.with_name(f"{path.name}.replaying-{os.getpid()}-{time.time_ns()}")
+            try:
+                path.rename(taking)
+            except OSError:
+                return True  # gone already (another writer took it)
+        lines = taking.read_text(encoding="utf-8").splitlines()
+        for number, line in enumerate(lines):
+            try:
+                event = json.loads(line)
+                fields = {**event["fields"], "at": parse_stamp(event["fields"]["at"])}
+                _KINDS[event["kind"]](self.store, **fields)
+            except EventStoreError:
+                self._retry_at = time.monotonic() + self.retry_seconds
+                rest = "".join(f"{left}\n" for left in lines[number:])
+                with self._spool_lock, self.spool_path.open("a", encoding="utf-8") as spool:
+                    spool.write(rest)  # after what was spooled meanwhile: a few events out of order
+                taking.unlink(missing_ok=True)
+                return False
+            except (ValueError, KeyError, TypeError, EventError) as exc:
+                log.warning("spooled event %d of %s dropped: %s", number + 1, path.name, exc)
+        taking.unlink(missing_ok=True)
+        log.info("replayed %d spooled events from %s", len(lines), path.name)
+        return True
