@@ -9,6 +9,7 @@ replacement, so a broken shipped file breaks this test.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sqlite3
 import subprocess
@@ -205,3 +206,65 @@ def test_a_new_build_is_published_without_a_failed_request(deployed):
         stop.set()
         asking.join(timeout=30)
     assert failures == []
+
+
+def test_the_proxy_cuts_off_slow_clients_and_search_goes_on(deployed):
+    import socket
+    import ssl
+
+    context = ssl.create_default_context()
+    context.check_hostname, context.verify_mode = False, ssl.CERT_NONE
+    slow = []
+    for _ in range(120):
+        raw = socket.create_connection(("127.0.0.1", deployed["https"]))
+        tls = context.wrap_socket(raw, server_hostname=HOST)
+        tls.sendall(f"GET / HTTP/1.1\r\nHost: {HOST}\r\nX-Slow: ".encode())
+        slow.append(tls)
+    try:
+        with httpx.Client(base_url=deployed["client"].base_url, headers={"Host": HOST}, verify=False,
+                          timeout=1.0) as client:
+            for _ in range(5):
+                assert client.get("/healthz").status_code == 200
+                assert client.get("/api/search", params={"q": "возврат"}).json()["hits"]
+        # nginx closes a client that has not sent its headers in client_header_timeout (10 s)
+        time.sleep(11)
+        still_open = 0
+        for tls in slow:
+            tls.settimeout(0.5)
+            try:
+                still_open += tls.recv(1) != b""
+            except TimeoutError:
+                still_open += 1  # nothing sent, nothing closed
+            except (OSError, ssl.SSLError):
+                pass  # closed
+        assert still_open == 0
+    finally:
+        for tls in slow:
+            tls.close()
+
+
+def test_the_proxy_refuses_oversized_headers(deployed):
+    big = deployed["client"].get("/", headers={"X-Big": "a" * 20_000})
+    assert big.status_code in (400, 431, 494)  # nginx: "Request Header Or Cookie Too Large"
+
+
+def test_the_file_works_where_the_guide_puts_it(tmp_path):
+    # included from Debian's own /etc/nginx/nginx.conf (its http{} sets gzip, ssl_protocols...),
+    # as `sites-enabled/kb`: no directive may clash with it
+    nginx = find_nginx()
+    assert nginx, WHAT_TO_RUN["nginx"]
+    debian = Path("/etc/nginx/nginx.conf").read_text(encoding="utf-8")
+    assert "include /etc/nginx/sites-enabled/*;" in debian
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", f"/CN={HOST}",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    ours = (STARTER / "deploy" / "nginx.conf").read_text(encoding="utf-8").replace(
+        f"/etc/letsencrypt/live/{HOST}/fullchain.pem", str(cert)).replace(f"/etc/letsencrypt/live/{HOST}/privkey.pem", str(key))
+    (tmp_path / "kb.conf").write_text(ours, encoding="utf-8")
+    conf = re.sub(r"^pid .*;$", f"pid {tmp_path}/nginx.pid;", debian, flags=re.M)
+    (tmp_path / "nginx.conf").write_text(
+        conf.replace("include /etc/nginx/sites-enabled/*;", f"include {tmp_path}/kb.conf;"), encoding="utf-8")
+    tested = subprocess.run([nginx, "-t", "-e", str(tmp_path / "error.log"), "-c", str(tmp_path / "nginx.conf")],
+                            capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stderr
+    assert "[warn]" not in tested.stderr, tested.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import threading
 import time
@@ -313,3 +314,35 @@ def test_a_locked_event_store_stalls_nothing_and_loses_nothing(serve, project):
     while httpx.get(base + "/healthz").json()["events"] != {"queued": 0, "spooled": 0}:
         assert time.monotonic() < deadline
         time.sleep(0.1)
+
+
+def _slow_clients(port: int, n: int) -> list[socket.socket]:
+    """``n`` connections that start a request and never finish its headers (slowloris)."""
+    clients = []
+    for _ in range(n):
+        s = socket.create_connection(("127.0.0.1", port))
+        s.sendall(b"GET / HTTP/1.1\r\nHost: help.example\r\nX-Slow: ")
+        clients.append(s)
+    return clients
+
+
+def test_hundreds_of_slow_clients_do_not_stall_search(serve, project):
+    base = serve(project)
+    clients = _slow_clients(int(base.rsplit(":", 1)[1]), 300)
+    try:
+        with httpx.Client(timeout=1.0) as client:  # answered within a second, or this raises
+            for _ in range(5):
+                assert client.get(base + "/healthz").status_code == 200
+                assert client.get(base + "/api/search", params={"q": "интернет"}).json()["hits"]
+    finally:
+        for s in clients:
+            s.close()
+
+
+def test_oversized_request_headers_are_refused(serve, project):
+    base = serve(project)
+    big = httpx.get(base + "/api/search", params={"q": "x"}, headers={"X-Big": "a" * 20_000})
+    assert big.status_code == 431 and big.json() == {"error": "request headers too large"}
+    many = httpx.get(base + "/", headers={f"X-H{i}": "1" for i in range(150)})
+    assert many.status_code == 431
+    assert httpx.get(base + "/healthz").status_code == 200

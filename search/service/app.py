@@ -45,7 +45,7 @@ from kb_helpcenter.search.engine.searcher import Engine
 from kb_helpcenter.search.events.writer import EventWriter, Outcome
 from kb_helpcenter.search.manifest import ManifestError, load_manifest
 from kb_helpcenter.search.service.operator_links import operator_links
-from kb_helpcenter.search.service.policy import SecurityHeaders, content_security_policy
+from kb_helpcenter.search.service.policy import HeaderLimits, SecurityHeaders, content_security_policy
 from kb_helpcenter.search.service.validate import (
     MAX_COMMENT,
     BadRequest,
@@ -469,7 +469,7 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         Route("/healthz", healthz),
         Mount("/", app=site, name="site"),
     ]
-    middleware = [Middleware(SecurityHeaders, csp=content_security_policy())]
+    middleware = [Middleware(HeaderLimits), Middleware(SecurityHeaders, csp=content_security_policy())]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-KB-Session"],

@@ -40,6 +40,36 @@ def content_security_policy() -> str:
 HSTS = b"max-age=31536000"
 
 
+#: Request headers beyond these are refused with 431 (nginx's default is 4 x 8 KB lines).
+MAX_HEADER_BYTES = 16 * 1024
+MAX_HEADERS = 100
+
+
+class HeaderLimits:
+    """Pure ASGI middleware refusing oversized request headers with a JSON 431.
+
+    uvicorn's httptools parser sets no limit of its own. This bounds what a request may carry
+    into the app; the time a slow client may take to send its headers is bounded by the
+    reverse proxy in front (the shipped ``deploy/nginx.conf``: ``client_header_timeout``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = scope.get("headers") or []
+            size = sum(len(k) + len(v) for k, v in headers)
+            if size > MAX_HEADER_BYTES or len(headers) > MAX_HEADERS:
+                body = b'{"error": "request headers too large"}'
+                await send({"type": "http.response.start", "status": 431,
+                            "headers": [(b"content-type", b"application/json"),
+                                        (b"content-length", str(len(body)).encode()), (b"connection", b"close")]})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
 class SecurityHeaders:
     """Pure ASGI middleware adding the CSP and a few hardening headers to every response."""
 
