@@ -8,12 +8,9 @@ previous ``site/`` as it was.
 
 from __future__ import annotations
 
-import os
-import re
 import secrets
 import shutil
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,6 +20,7 @@ from kb_helpcenter.generator.builder import BuilderError, run_builder
 from kb_helpcenter.generator.checks import article_anchors, check_all, check_raw_html
 from kb_helpcenter.generator.csp import pages_with_inline_scripts
 from kb_helpcenter.generator.fallback import write_fallback_index
+from kb_helpcenter.generator.generation import current, export_site, make_current, new_generation, remove_stale_work
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
 from kb_helpcenter.generator.loader import Loaded, load
 from kb_helpcenter.generator.manifest import manifest_dict, write_manifest
@@ -38,7 +36,7 @@ from kb_helpcenter.generator.published import (
 from kb_helpcenter.generator.sanitize import clean_pages
 from kb_helpcenter.generator.siteconfig import SiteConfig, load_site_config
 from kb_helpcenter.generator.stage import write_stage
-from kb_helpcenter.search.engine.index import build_index
+from kb_helpcenter.search.engine.index import write_index
 from kb_helpcenter.search.manifest import manifest_from_dict
 from kb_helpcenter.search.meaning.models import summary as meaning_summary
 from kb_helpcenter.site_theme import THEME_DIR
@@ -104,53 +102,6 @@ def check(project: Path) -> CheckResult:
     return CheckResult(config, loaded, sort_problems(problems), published)
 
 
-def _swap_in(new_site: Path, site: Path, *, trash: Path) -> None:
-    """Replace ``site`` by ``new_site``: two renames, the old tree removed only afterwards.
-
-    The old tree goes to ``trash`` (inside ``.kb/``, on the same file system) first, so the
-    site folder is missing only between two renames, never half-written.
-    """
-    old = None
-    if site.exists():
-        old = trash / f"site-old-{time.time_ns()}"
-        site.rename(old)
-    new_site.rename(site)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-    for stale in trash.glob("site-old-*"):  # left by a build that was killed mid-swap
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-_WORK = re.compile(r"^site-(\d+)-")
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's process: not ours to judge
-    return True
-
-
-def remove_stale_work(state: Path) -> int:
-    """Remove the temporary site folders of builds that were killed (their process is gone);
-    a folder of an older kb (no pid in its name) goes when it is more than an hour old."""
-    removed = 0
-    for path in state.glob("site-*"):
-        if not path.is_dir() or path.name.startswith("site-old-"):
-            continue
-        owner = _WORK.match(path.name)
-        stale = (not _alive(int(owner.group(1)))) if owner else time.time() - path.stat().st_mtime > 3600
-        if stale and owner and int(owner.group(1)) == os.getpid():
-            stale = False  # a build of this very process, still running (the dev server)
-        if stale:
-            shutil.rmtree(path, ignore_errors=True)
-            removed += 1
-    return removed
-
-
 def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_reload: bool = False,
           progress: Progress | None = None) -> BuildResult:
     """Build the help site of ``project``; raise :class:`ContentError` on content errors.
@@ -178,8 +129,8 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
     say(f"staged {len(articles)} pages")
 
     remove_stale_work(state)
-    # the owner's pid in the name: a later build knows a folder whose builder is gone
-    out = Path(tempfile.mkdtemp(prefix=f"site-{os.getpid()}-", dir=state))
+    generation = new_generation(state)  # site, index and manifest: current together, or not at all
+    out = generation / "site"
     try:
         try:
             builder_warnings = run_builder(stage.config_file, out)
@@ -205,7 +156,9 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
                 severity="warning", hint="move the script to a file under site_theme or kb/, or remove it"))
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
         records = manifest_from_dict(manifest)
-        index = build_index(records, state / INDEX_DIR, say=say)
+        previous = current(state)
+        index = write_index(records, generation / "index", say=say,
+                            previous=previous / "index" if previous else _older_index(state))
         say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s"
             + (f" ({index.vectors} English questions with sentence vectors)" if index.vectors else ""))
         meaning = meaning_summary()
@@ -214,18 +167,27 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         say(f"meaning: {meaning}")
         fallback_bytes = write_fallback_index(out, records)
         say(f"wrote the static fallback search index ({fallback_bytes / 1024:.0f} KB)")
-        write_manifest(state / "manifest.json", manifest)
-        _swap_in(out, project / SITE_DIR, trash=state)
+        write_manifest(generation / "manifest.json", manifest)
+        make_current(state, generation)  # one rename: from here the service answers with this build
+        export_site(out, project / SITE_DIR, state=state)
         if not drafts and not dev_reload:
             anchors = {r["id"]: frozenset(h["id"] for h in r["headings"]) for r in manifest["articles"]}
             if write_published(project, updated_entries(result.published, articles, anchors)):
                 say(f"updated {PUBLISHED_FILE}: commit it with your changes")
     except BaseException:
-        shutil.rmtree(out, ignore_errors=True)
+        if current(state) != generation.resolve():
+            shutil.rmtree(generation, ignore_errors=True)
         raise
     seconds = time.perf_counter() - started
     say(f"built {len(articles)} articles into {SITE_DIR}/ in {seconds:.1f} s")
     return BuildResult(project / SITE_DIR, len(articles), len(redirects), warnings, seconds)
+
+
+def _older_index(state: Path) -> Path | None:
+    """The index of a build made before generations (``.kb/index`` -> ``index-<version>-<ns>``),
+    so that the first build after an upgrade re-uses its sentence vectors."""
+    link = state / INDEX_DIR
+    return link.resolve() if link.is_symlink() and link.exists() else None
 
 
 stderr_progress = _stderr

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -191,10 +193,10 @@ def _many(n: int) -> dict[str, str]:
 
 
 def _kill_mid_build(project: Path, sig: int) -> subprocess.CompletedProcess | int:
-    """Start `kb build`, wait until its temporary site folder exists, send ``sig``; the exit status."""
+    """Start `kb build`, wait until its generation folder has a site in it, send ``sig``; the exit status."""
     proc = subprocess.Popen([KB, "build", "-C", str(project)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 120
-    while not list((project / ".kb").glob(f"site-{proc.pid}-*")):
+    while not list((project / ".kb" / "generations").glob(f"*-{proc.pid}/site/*")):
         assert proc.poll() is None, "the build finished before it could be interrupted"
         assert time.monotonic() < deadline
         time.sleep(0.01)
@@ -208,17 +210,74 @@ def test_a_build_ended_by_a_signal_leaves_nothing_behind(tmp_path, sig):
     project = write_kb(tmp_path / "p", _many(300))
     build(project)
     before = sorted(p.relative_to(project / "site") for p in (project / "site").rglob("*"))
+    generations = sorted((project / ".kb" / "generations").iterdir())
     assert _kill_mid_build(project, sig) == 128 + sig
     assert not [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
+    assert sorted((project / ".kb" / "generations").iterdir()) == generations  # its own went
     assert sorted(p.relative_to(project / "site") for p in (project / "site").rglob("*")) == before
 
 
 def test_the_next_build_removes_what_a_killed_one_left(tmp_path):
     project = write_kb(tmp_path / "p", _many(300))
     assert _kill_mid_build(project, signal.SIGKILL) == -signal.SIGKILL
-    left = [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
-    assert left  # kill -9 cannot be caught
+    left = list((project / ".kb" / "generations").iterdir())
+    assert left and not (project / ".kb" / "current").exists()  # kill -9 cannot be caught; nothing current
     done = subprocess.run([KB, "build", "-C", str(project)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
+    assert [p.name for p in (project / ".kb" / "generations").iterdir()] == [(project / ".kb" / "current").resolve().name]
     assert not [p.name for p in (project / ".kb").iterdir() if p.name.startswith("site-")]
     assert (project / "site" / "index.html").is_file()
+
+
+def test_site_index_and_manifest_switch_together(tmp_path, serve):
+    """Pages and search answers never come from two builds: a client that has seen build N in
+    one never gets build N-1 from the other afterwards, and a build killed at any point leaves
+    the previous one current and whole."""
+    import httpx
+
+    def write(version: int) -> None:
+        write_kb(project, {"kb/s/page.md": article("page", f"Версия {version} статьи", f"Текст версии {version}.\n")},
+                 config=None)
+
+    project = write_kb(tmp_path / "p", _many(150))
+    write(1)
+    build(project)
+    base = serve(project)
+    seen: list[tuple[str, int]] = []
+    failures: list[str] = []
+    stop = threading.Event()
+
+    def version_of(text: str) -> int:
+        match = re.search(r"Версия (\d+) статьи", text)
+        return int(match.group(1)) if match else -1
+
+    def watch() -> None:
+        with httpx.Client(timeout=10) as client:
+            while not stop.is_set():
+                page = client.get(base + "/s/page/")
+                found = client.get(base + "/api/search", params={"q": "версия статьи"})
+                if page.status_code != 200 or found.status_code != 200:
+                    failures.append(f"{page.status_code} {found.status_code}")
+                    continue
+                seen.append(("page", version_of(page.text)))
+                hit = next((h for h in found.json()["hits"] if h["id"] == "page"), None)
+                seen.append(("search", version_of(hit["title"]) if hit else -1))
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        for version in (2, 3, 4):
+            write(version)
+            done = subprocess.run([KB, "build", "-C", str(project)], capture_output=True, text=True, timeout=300)
+            assert done.returncode == 0, done.stderr
+        write(5)
+        assert _kill_mid_build(project, signal.SIGKILL) == -signal.SIGKILL  # version 5 never becomes current
+        time.sleep(0.5)
+    finally:
+        stop.set()
+        watcher.join(timeout=60)
+    assert failures == []
+    versions = [v for _, v in seen]
+    assert -1 not in versions and versions == sorted(versions), versions  # never back, never a mix
+    assert versions[0] == 1 and versions[-1] == 4
+    assert set(versions) <= {1, 2, 3, 4}

@@ -69,7 +69,7 @@ def test_doctor_says_what_is_missing_and_what_it_costs(small_kb):
 
 def test_doctor_finds_a_stale_index_and_a_folder_that_is_no_project(small_kb, tmp_path):
     build(small_kb)
-    meta = next((small_kb / ".kb").glob("index-*/kb-index.json"))
+    meta = small_kb / ".kb" / "index" / "kb-index.json"  # through .kb/current
     meta.write_text(json.dumps({**json.loads(meta.read_text()), "version": "1.old"}), encoding="utf-8")
     assert states(doctor(small_kb, "--format", "json"))["search index"] == "stale"
     empty = tmp_path / "empty"

@@ -204,13 +204,24 @@ def build_index(manifest: Manifest, index_dir: Path, *, semantic: bool = True,
     English titles and aliases are embedded too (:mod:`search.meaning.vectors`); ``say`` hears about
     that, as it can take a while the first time.
     """
-    started = time.perf_counter()
     index_dir = Path(index_dir)
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    version = index_version()
     previous = index_dir.resolve() if index_dir.is_symlink() and index_dir.exists() else None
-    target = index_dir.parent / f"{index_dir.name}-{version}-{time.time_ns()}"
-    target.mkdir()
+    target = index_dir.parent / f"{index_dir.name}-{index_version()}-{time.time_ns()}"
+    info = write_index(manifest, target, previous=previous, semantic=semantic, say=say)
+    previous_name = _switch(index_dir, target)
+    _prune(index_dir, keep={target.name, previous_name})
+    return info
+
+
+def write_index(manifest: Manifest, target: Path, *, previous: Path | None = None, semantic: bool = True,
+                say: Callable[[str], None] = lambda line: None) -> IndexInfo:
+    """Index ``manifest`` into the new directory ``target`` (switching it in is the caller's:
+    ``kb build`` makes it part of a site generation). Sentence vectors of texts that the index
+    at ``previous`` embedded already are copied, not embedded again."""
+    started = time.perf_counter()
+    version = index_version()
+    target.mkdir(parents=True)
     vectors = vectors_new = 0
     try:
         _write_whoosh(manifest, target)
@@ -226,8 +237,6 @@ def build_index(manifest: Manifest, index_dir: Path, *, semantic: bool = True,
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
-    previous = _switch(index_dir, target)
-    _prune(index_dir, keep={target.name, previous})
     return IndexInfo(target, version, len(manifest.articles), time.perf_counter() - started, vectors, vectors_new)
 
 

@@ -51,7 +51,9 @@ from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled
 
 CANDIDATES = 50
 TIME_BUDGET_SECONDS = 0.2
-RECHECK_SECONDS = 1.0
+#: Every search checks which index is current (a realpath: microseconds), so pages and search
+#: switch to a new build at the same moment.
+RECHECK_SECONDS = 0.0
 STORED_CACHE = 4096  # articles' stored fields kept per index generation
 IDF_CACHE = 100_000  # words' IDF kept per index generation
 CLOSE_AFTER_SECONDS = 30.0
@@ -270,10 +272,9 @@ class Engine:
         return self._generation
 
     def _read_link(self) -> str:
-        try:
-            return os.readlink(self.index_dir)
-        except OSError:
-            return str(self.index_dir.resolve())
+        # the whole chain (.kb/index -> current/index, current -> generations/<id>): a new
+        # generation is one rename of "current", and the next search sees it
+        return os.path.realpath(self.index_dir)
 
 
 def _load_vectors(target: Path) -> ArticleVectors | None:

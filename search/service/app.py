@@ -15,6 +15,7 @@ Routes (see ``/api/openapi.json``)::
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import copy
 import json
 import logging
@@ -98,6 +99,14 @@ class ServiceSettings:
             raise SettingsError(f"retention_days: {self.retention_days!r} must be a positive number of days")
 
     @property
+    def site_root(self) -> Path:
+        """The site to serve: the current generation's (``.kb/current/site``, switched together
+        with the index in one rename by ``kb build``), else ``site_dir`` (an older build)."""
+        if self.state_dir is not None and (self.state_dir / "current" / "site").is_dir():
+            return self.state_dir / "current" / "site"
+        return self.site_dir
+
+    @property
     def index_dir(self) -> Path | None:
         return self.state_dir / "index" if self.state_dir else None
 
@@ -136,19 +145,19 @@ class Articles:
     def __init__(self, path: Path | None):
         self.path = path
         self._lock = threading.Lock()
-        self._mtime = -1.0
+        self._mtime: tuple[str, int] | None = None
         self._checked = 0.0
         self.by_id: dict[str, Any] = {}
         self.site_url = ""
 
     def current(self) -> dict[str, Any]:
         now = time.monotonic()
-        if self.path is None or now - self._checked < 1.0:
+        if self.path is None:
             return self.by_id
         with self._lock:
             self._checked = now
-            try:
-                mtime = self.path.stat().st_mtime
+            try:  # the manifest of the current generation: which file, and which version of it
+                mtime = (os.path.realpath(self.path), self.path.stat().st_mtime_ns)
             except OSError:
                 return self.by_id
             if mtime != self._mtime:
@@ -207,14 +216,8 @@ class Service:
         return payload
 
     def _index_generation(self) -> str:
-        """The directory the index link points at (re-read at most once a second)."""
-        now = time.monotonic()
-        if now - self._generation[0] > 1.0 and self.settings.index_dir is not None:
-            try:
-                self._generation = (now, os.readlink(self.settings.index_dir))
-            except OSError:
-                self._generation = (now, "")
-        return self._generation[1]
+        """The directory the index resolves to now (the cache never answers from an old build)."""
+        return os.path.realpath(self.settings.index_dir) if self.settings.index_dir is not None else ""
 
     def feedback_scores(self) -> dict[str, dict[str, int]]:
         """Helpful / not helpful votes per article, recomputed at most once a minute."""
@@ -380,7 +383,7 @@ async def api_feedback(request: Request) -> Response:
 
 
 def _not_found_page(settings: ServiceSettings) -> Response:
-    page = settings.site_dir / "404.html"
+    page = settings.site_root / "404.html"
     if page.is_file():
         return FileResponse(page, status_code=404, media_type="text/html")
     return JSONResponse({"error": "not found"}, status_code=404)
@@ -394,7 +397,7 @@ def short_link(request: Request) -> Response:
     record = service.articles.current().get(article_id)
     if record is None:
         # A deleted article's short link: the build left a redirect or tombstone page for it.
-        stub = service.settings.site_dir / "a" / article_id / "index.html"
+        stub = service.settings.site_root / "a" / article_id / "index.html"
         if stub.is_file():
             return FileResponse(stub, media_type="text/html")
         return _not_found_page(service.settings)
@@ -423,22 +426,46 @@ def openapi(request: Request) -> JSONResponse:
     return JSONResponse(OPENAPI)
 
 
+_SITE_ROOT: contextvars.ContextVar[str | None] = contextvars.ContextVar("kb_site_root", default=None)
+
+
 class SiteFiles(StaticFiles):
     """The static site, answering every odd path with the site's 404 page, never a 500, and
     adding the slash to a folder's URL by a relative redirect: the ``Host`` header a client
-    sent is never written back into a ``Location``."""
+    sent is never written back into a ``Location``.
+
+    The site folder is ``.kb/current/site``, a symlink that ``kb build`` switches to the next
+    generation: each request resolves it once, so all its lookups (the page, a folder's
+    ``index.html``, the 404 page) come from one generation, however the switch falls.
+    """
 
     async def get_response(self, path: str, scope) -> Response:
+        token = _SITE_ROOT.set(os.path.realpath(self.directory))
         try:
             response = await super().get_response(path, scope)
         except OSError:  # a name the file system refuses (too long, not encodable): not a page
             raise HTTPException(status_code=404) from None
+        finally:
+            _SITE_ROOT.reset(token)
         if isinstance(response, RedirectResponse):
             # Starlette redirects "/x" to an absolute "http://<Host>/x/"; keep only the path
             location = URL(response.headers["location"])
             relative = location.path + (f"?{location.query}" if location.query else "")
             return RedirectResponse(relative, status_code=response.status_code)
         return response
+
+
+    def lookup_path(self, path: str) -> tuple[str, os.stat_result | None]:
+        root = _SITE_ROOT.get() or os.path.realpath(self.directory)
+        if path.startswith(("/", "\\")):
+            return "", None
+        full_path = os.path.realpath(os.path.join(root, path))
+        if os.path.commonpath([full_path, root]) != root:
+            return "", None  # out of the site
+        try:
+            return full_path, os.stat(full_path)
+        except (FileNotFoundError, NotADirectoryError):
+            return "", None
 
 
 def api_not_found(request: Request) -> JSONResponse:
@@ -454,7 +481,7 @@ async def _http_error(request: Request, exc: HTTPException) -> Response:
 def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | None = None) -> Starlette:
     """The ASGI app: API routes, short links, health, then the static site."""
     service = Service(settings)
-    site = SiteFiles(directory=settings.site_dir, html=True, check_dir=False)
+    site = SiteFiles(directory=settings.site_root, html=True, check_dir=False)
     routes: list[BaseRoute] = [
         *(extra_routes or []),
         Route("/api/search", api_search),
