@@ -146,6 +146,18 @@ def count_queries(project: Path) -> int:
         return db.execute("SELECT COUNT(*) FROM queries").fetchone()[0]
 
 
+def settled_count(project: Path, *, quiet: float = 1.0, limit: float = 60.0) -> int:
+    """The stored query count once it stopped changing for ``quiet`` seconds: the service
+    writes events from a thread of its own, a little after it answered."""
+    last, since, deadline = count_queries(project), time.monotonic(), time.monotonic() + limit
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = count_queries(project)
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
+
+
 def run_one(project: Path, queries: list[str], *, workers: int, clients: int, seconds: float, cache: int) -> dict:
     (project / ".kb" / "events.sqlite").unlink(missing_ok=True)
     for suffix in ("-wal", "-shm"):
@@ -169,10 +181,9 @@ def run_one(project: Path, queries: list[str], *, workers: int, clients: int, se
         # a long-running server).
         time.sleep(3 * workers)
         asyncio.run(load(port, queries[:50], clients=clients, seconds=3))  # warm up every worker
-        before = count_queries(project)
+        before = settled_count(project)
         result = asyncio.run(load(port, queries, clients=clients, seconds=seconds))
-        time.sleep(0.5)
-        result["events_recorded"] = count_queries(project) - before
+        result["events_recorded"] = settled_count(project) - before
         result["events_equal_requests"] = result["events_recorded"] == result["answered"]
         return result
     finally:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 from kb_helpcenter.generator.builder import BuilderError, run_builder
 from kb_helpcenter.generator.checks import article_anchors, check_all, check_raw_html
-from kb_helpcenter.generator.csp import pages_with_inline_scripts
 from kb_helpcenter.generator.fallback import write_fallback_index
 from kb_helpcenter.generator.generation import current, export_site, make_current, new_generation, remove_stale_work
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
@@ -143,12 +142,12 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         if strict and builder_warnings:
             raise ContentError(warnings)
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
-        cleaned = clean_pages(out, marker, sanitize=config.raw_html == "sanitize")
+        scripted = clean_pages(out, marker, sanitize=config.raw_html == "sanitize")
+        cleaned = {p.location.path for p in result.warnings if p.message.startswith("raw HTML: ")}
         if cleaned:
-            say(f"raw HTML: removed what could run from {cleaned} article(s) (kb check lists it)")
+            say(f"raw HTML: removed what could run from {len(cleaned)} article(s) (kb check lists it)")
         redirects = redirects_for(articles, result.published.entries)
         write_stubs(out, redirects, site_url=config.site_url)
-        scripted = pages_with_inline_scripts(out)
         if scripted:
             warnings.append(Problem(Location(SITE_DIR + "/" + scripted[0]), "", (
                 f"{len(scripted)} page(s) carry an inline <script> ({', '.join(scripted[:3])}"

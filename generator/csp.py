@@ -12,7 +12,6 @@ will.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 _INLINE = re.compile(r"<script(?![^>]*\bsrc\s*=)([^>]*)>(.*?)</script>", re.S | re.I)
 _DATA_TYPES = ("application/json", "application/ld+json", "text/template")
@@ -27,9 +26,3 @@ def inline_scripts(html: str) -> int:
             continue
         count += 1
     return count
-
-
-def pages_with_inline_scripts(site_dir: Path) -> list[str]:
-    """The pages of ``site_dir`` (relative paths, sorted) that carry an executable inline script."""
-    return sorted(page.relative_to(site_dir).as_posix() for page in site_dir.rglob("*.html")
-                  if inline_scripts(page.read_text(encoding="utf-8", errors="replace")))

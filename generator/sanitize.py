@@ -222,26 +222,23 @@ def sanitize_markdown(text: str) -> str:
     return "".join(out) + text[position:]
 
 
-def clean_pages(site_dir: Path, marker: str, *, sanitize: bool) -> int:
+def clean_pages(site_dir: Path, marker: str, *, sanitize: bool) -> list[str]:
     """Clean each built page's article body, found between the build's marks (the first start
     mark and the last end mark: a body that copies a mark stays inside them), and drop the
-    marks. With ``sanitize=False`` (``raw_html: trusted``) only the marks go. Returns how many
-    pages had a body changed by the policy."""
+    marks; with ``sanitize=False`` (``raw_html: trusted``) only the marks go. One pass over the
+    pages: returns those that still carry an executable inline script (relative paths)."""
+    from kb_helpcenter.generator.csp import inline_scripts
+
     start, end = f"<!--kb-body-{marker}-->", f"<!--/kb-body-{marker}-->"
-    changed = 0
-    for page in site_dir.rglob("*.html"):
+    scripted = []
+    for page in sorted(site_dir.rglob("*.html")):
         html = page.read_text(encoding="utf-8")
         first = html.find(start)
         last = html.rfind(end)
-        if first < 0 or last < first:
-            continue
-        body = html[first + len(start):last]
-        clean = sanitize_html(body) if sanitize else body
-        changed += _shape(body) != _shape(clean)  # something was taken away, not only re-serialised
-        page.write_text(html[:first] + clean + html[last + len(end):], encoding="utf-8")
-    return changed
-
-
-def _shape(html: str) -> list[tuple[str, tuple[str, ...]]]:
-    return [(m.group(2).lower(), tuple(sorted(_attributes(m.group(3) or "")))) for m in _TAG.finditer(html)
-            if not m.group(1)]
+        if first >= 0 and last >= first:
+            body = html[first + len(start):last]
+            html = html[:first] + (sanitize_html(body) if sanitize else body) + html[last + len(end):]
+            page.write_text(html, encoding="utf-8")
+        if "<script" in html and inline_scripts(html):
+            scripted.append(page.relative_to(site_dir).as_posix())
+    return scripted

@@ -158,7 +158,9 @@ def test_the_built_page_runs_nothing_from_the_body_on_a_static_host(tmp_path, br
 def test_trusted_html_stays_and_kb_serves_csp_still_blocks_it(tmp_path, browser, serve):
     trusted = MKDOCS_YML + "    raw_html: trusted\n"
     project = write_kb(tmp_path / "p", {"kb/s/a.md": article("a", "Статья", HOSTILE_BODY), "kb/s/x.png": PNG}, config=trusted)
-    build(project)
+    result = build(project)
+    assert [w.message for w in result.warnings if "inline <script>" in w.message] == [
+        "1 page(s) carry an inline <script> (s/a/index.html): kb serve's Content-Security-Policy blocks it"]
     html = (project / "site" / "s" / "a" / "index.html").read_text(encoding="utf-8")
     assert '<script>window.__xss("script")</script>' in html  # trusted: kept as written
     # on a plain static host, which sends no CSP, trusted HTML runs: that is what "trusted" means

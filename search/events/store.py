@@ -184,9 +184,37 @@ class EventStore:
         return conn
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """One short write transaction, holding the write lock from its first statement."""
+    def batch(self) -> Iterator[None]:
+        """Several writes of this thread in one transaction (one fsync for all of them): the
+        writer thread stores what is queued this way. All or none of them are stored."""
         conn = self._conn()
+        if getattr(self._local, "batch", False):
+            yield
+            return
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            self._local.batch = True
+            try:
+                yield
+                conn.execute("COMMIT")
+            finally:
+                self._local.batch = False
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+        except sqlite3.Error as exc:
+            raise EventStoreError(f"{self.path}: cannot write to the event store: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One short write transaction, holding the write lock from its first statement (or a
+        part of the :meth:`batch` this thread is in)."""
+        conn = self._conn()
+        if getattr(self._local, "batch", False):
+            try:
+                yield conn
+            except sqlite3.Error as exc:
+                raise EventStoreError(f"{self.path}: cannot write to the event store: {exc}") from exc
+            return
         try:
             conn.execute("BEGIN IMMEDIATE")
             try:

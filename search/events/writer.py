@@ -41,6 +41,8 @@ QUEUE_SIZE = 10_000
 SPOOL_MAX_BYTES = 32 * 1024 * 1024
 #: After a failed write, the store is tried again this much later (events spool meanwhile).
 RETRY_SECONDS = 1.0
+#: At most this many queued events go into one transaction.
+BATCH = 500
 
 
 class Outcome(Enum):
@@ -131,34 +133,53 @@ class EventWriter:
             if item is None:
                 self._drain()
                 return
-            kind, fields, done = item
-            done.set_result(self._write(kind, fields))
+            items = [item]
+            while len(items) < BATCH:  # what else is waiting: stored in the same transaction
+                try:
+                    more = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if more is None:
+                    self._queue.put(None)  # stop after this batch
+                    break
+                items.append(more)
+            self._write_batch(items)
             if self._queue.empty():
                 self._replay()
 
     def _drain(self) -> None:
+        items = []
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return
+                break
             if item is not None:
-                kind, fields, done = item
-                done.set_result(self._write(kind, fields))
+                items.append(item)
+        for start in range(0, len(items), BATCH):
+            self._write_batch(items[start:start + BATCH])
 
-    def _write(self, kind: str, fields: dict[str, Any]) -> Outcome:
+    def _write_batch(self, items: list[tuple[str, dict[str, Any], Future[Outcome]]]) -> None:
+        """Store ``items`` in one transaction; when the store fails, spool every one of them."""
         if time.monotonic() < self._retry_at or self._has_spool():
-            return self._spool(kind, fields)  # keep the order: what is spooled goes in first
+            for kind, fields, done in items:  # keep the order: what is spooled goes in first
+                done.set_result(self._spool(kind, fields))
+            return
         try:
-            _KINDS[kind](self.store, **fields)
-        except EventError as exc:  # the service validated it: a bug, not the visitor's doing
-            log.warning("event dropped: %s", exc)
-            return Outcome.STORED
+            with self.store.batch():
+                for kind, fields, _ in items:
+                    try:
+                        _KINDS[kind](self.store, **fields)
+                    except EventError as exc:  # the service validated it: a bug, not the visitor's
+                        log.warning("event dropped: %s", exc)
         except EventStoreError as exc:
-            log.warning("event store unavailable, spooling: %s", exc)
+            log.warning("event store unavailable, spooling %d events: %s", len(items), exc)
             self._retry_at = time.monotonic() + self.retry_seconds
-            return self._spool(kind, fields)
-        return Outcome.STORED
+            for kind, fields, done in items:
+                done.set_result(self._spool(kind, fields))
+            return
+        for _, _, done in items:
+            done.set_result(Outcome.STORED)
 
     def _has_spool(self) -> bool:
         try:
