@@ -35,15 +35,6 @@ SECTION = f"Раздел {PAYLOADS[1]}"
 SECTION_TEXT = f"Описание {PAYLOADS[4]}"
 VIDEO = f"Видео {PAYLOADS[0]}"
 CHAPTER = f"Глава {PAYLOADS[1]}"
-CONFIG = """\
-site_name: Справка
-site_url: https://help.example/
-theme:
-  language: ru
-extra:
-  kb:
-    contact_url: https://example.com/support
-"""
 
 
 def q(text: str) -> str:
@@ -63,7 +54,7 @@ def project(tmp_path_factory) -> Path:
                    f"      - {{t: \"0:30\", title: {q(PAYLOADS[3])}}}"),
         "kb/returns/other.md": article("other", q(f"Другая {PAYLOADS[3]}"), "Текст.\n", summary=q("Другая статья."),
                                        related="[refund]"),
-    }, config=CONFIG)
+    })
     build(root)
     return root
 
