@@ -232,12 +232,24 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
     from kb_helpcenter.search.service.app import ENV_VAR, ServiceSettings
 
     config = load_site_config(project)
-    if not (project / "site" / "index.html").exists() or not (project / ".kb" / "index").exists():
+    if not (project / "site" / "index.html").exists() or not _index_is_current(project):
+        # no build yet, or one made by another version of kb (an upgrade): build before serving
         run_build(project, progress=stderr_progress)
     settings = ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", cache_size=cache_size,
                                cors_origins=config.cors_origins, retention_days=config.retention_days)
     os.environ[ENV_VAR] = settings.to_env()
     uvicorn.run("kb_helpcenter.search.service.app:create_app_from_env", factory=True, workers=workers, **options)
+
+
+def _index_is_current(project: Path) -> bool:
+    """Whether the project's search index exists and was written by this version of kb."""
+    from kb_helpcenter.search.engine.index import IndexUnavailable, resolve_index
+
+    try:
+        resolve_index(project / ".kb" / "index")
+    except IndexUnavailable:
+        return False
+    return True
 
 
 @main.command("import", context_settings=CONTEXT)

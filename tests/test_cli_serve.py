@@ -65,3 +65,16 @@ def test_dev_preview_reloads_the_open_page_in_a_browser(serve, tmp_path):
         banner.wait_for(timeout=20_000)
         assert banner.inner_text().startswith("kb/s/a.md:4: YAML syntax error")
         page.screenshot(path=str(tmp_path / "preview-error.png"))
+
+
+def test_serve_rebuilds_an_index_written_by_another_version_of_kb(serve, small_kb):
+    import json
+
+    from kb_helpcenter.generator.build import build
+
+    build(small_kb)
+    meta = small_kb / ".kb" / "index" / "kb-index.json"
+    meta.write_text(json.dumps({**json.loads(meta.read_text()), "version": "1.older-kb"}), encoding="utf-8")
+    base = serve(small_kb)  # kb serve sees the index is not its own and builds first
+    found = httpx.get(base + "/api/search", params={"q": "терминал"})
+    assert found.status_code == 200 and found.json()["hits"][0]["id"] == "terminal-payment"
