@@ -156,8 +156,16 @@ def check_events(path: Path) -> Check:
     size = path.stat().st_size / 1e6
     events = ", ".join(f"{n:,} {kind}" for kind, n in counts.items())
     pending = len(MIGRATIONS) - len(applied)
-    state = "ok" if pending == 0 else "stale"
+    spooled = 0
+    for spool in (path.parent / "spool").glob("events-*.jsonl*"):
+        with spool.open(encoding="utf-8", errors="replace") as lines:
+            spooled += sum(1 for _ in lines)
+    state = "ok" if pending == 0 and not spooled else "stale"
     found = f"{path} ({size:.1f} MB; {events}; schema {len(applied)}/{len(MIGRATIONS)} migrations)"
+    if spooled:
+        return Check("event store", state, found + f"; {spooled:,} events spooled, not stored yet",
+                     cost="they are kept in .kb/spool/ and stored when the store takes writes again",
+                     fix="kb serve stores them (check that nothing else holds events.sqlite locked)")
     return Check("event store", state, found, **({"cost": "older schema", "fix": "kb serve migrates it at start"}
                                                  if pending else {}))
 

