@@ -24,6 +24,8 @@ import time
 from pathlib import Path
 
 GENERATIONS = "generations"
+#: A file in every generation that became current (so a later build keeps the previous one).
+SERVED = ".served"
 CURRENT = "current"
 #: Fixed links into the current generation, where older code and tools look.
 LINKS = {"index": f"{CURRENT}/index", "manifest.json": f"{CURRENT}/manifest.json"}
@@ -61,6 +63,7 @@ def make_current(state: Path, generation: Path) -> Path | None:
     """Make ``generation`` current (one rename), keep the fixed links, prune all but this one and
     the one before it (a request that started on it may still be reading). Returns the previous."""
     previous = current(state)
+    (generation / SERVED).touch()  # it was current once: never taken for a killed build's leftover
     _link(state / CURRENT, f"{GENERATIONS}/{generation.name}")
     for name, target in LINKS.items():
         _link(state / name, target)
@@ -103,8 +106,8 @@ def remove_stale_work(state: Path) -> int:
     now = current(state)
     generations = state / GENERATIONS
     for path in [*state.glob("site-*"), *(generations.iterdir() if generations.is_dir() else ())]:
-        if not path.is_dir() or path.name.startswith("site-old-") or path == now:
-            continue
+        if not path.is_dir() or path.name.startswith("site-old-") or path == now or (path / SERVED).exists():
+            continue  # the current generation, and the one before it (make_current prunes older ones)
         pid = _owner(path.name)
         if pid is None:  # an older kb's folder, without an owner in its name
             stale = time.time() - path.stat().st_mtime > 3600

@@ -281,3 +281,13 @@ def test_site_index_and_manifest_switch_together(tmp_path, serve):
     assert -1 not in versions and versions == sorted(versions), versions  # never back, never a mix
     assert versions[0] == 1 and versions[-1] == 4
     assert set(versions) <= {1, 2, 3, 4}
+
+
+def test_the_generation_before_the_current_one_is_kept(tmp_path):
+    # a request that started on the previous build may still be reading it
+    project = write_kb(tmp_path / "p", {"kb/s/ok.md": article("ok", "Хорошая")})
+    for _ in range(3):
+        done = subprocess.run([KB, "build", "-C", str(project)], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    generations = sorted(p.name for p in (project / ".kb" / "generations").iterdir())
+    assert len(generations) == 2 and (project / ".kb" / "current").resolve().name == generations[-1]

@@ -93,3 +93,53 @@ def test_a_spool_left_by_a_killed_process_is_replayed_by_the_next_writer(tmp_pat
         assert db.execute("SELECT ts FROM feedback").fetchone()[0] == "2026-12-01T10:00:00.000Z"  # when it happened
     writer.close()
     store.close()
+
+
+def test_text_no_encoder_can_write_and_a_damaged_spool_do_not_stop_the_writer(tmp_path):
+    path = tmp_path / "events.sqlite"
+    store = EventStore(path, busy_timeout_ms=100)
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    # a spool of a killed process whose last line was cut in the middle of a character
+    (spool / "events-999998.jsonl").write_bytes(
+        b'{"kind": "sent_link", "fields": {"article_id": "refund", "at": "2026-12-01T10:00:00.000Z"}}\n'
+        + '{"kind": "query", "fields": {"text": "возв'.encode()[:-1])
+    writer = EventWriter(store, spool, retry_seconds=0.2)
+    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker.execute("BEGIN EXCLUSIVE")
+    try:  # spooled while locked: a lone surrogate in a comment must not break the spool
+        lone = writer.submit("feedback", {"article_id": "refund", "helpful": True, "comment": "плохо \ud800"})
+        assert lone.result(timeout=10) is Outcome.QUEUED
+    finally:
+        blocker.execute("ROLLBACK")
+        blocker.close()
+    wait_for(lambda: count(path, "feedback") == 1 and count(path, "sent_links") == 1)
+    assert writer.alive
+    after = writer.submit("sent_link", {"article_id": "refund"})
+    assert after.result(timeout=10) is Outcome.STORED
+    writer.close()
+    store.close()
+
+
+def test_an_event_stored_already_does_not_block_the_ones_after_it(tmp_path):
+    path = tmp_path / "events.sqlite"
+    store = EventStore(path)
+    store.record_query("возврат", hits=1, query_id="query-dup-0001")
+    spool = tmp_path / "spool"
+    spool.mkdir()
+    # a replay cut short by kill -9: the first line was stored already, the others were not
+    (spool / "events-999997.jsonl").write_text(
+        '{"kind": "query", "fields": {"text": "возврат", "hits": 1, "query_id": "query-dup-0001", '
+        '"at": "2026-12-01T10:00:00.000Z"}}\n'
+        '{"kind": "click", "fields": {"query_id": "query-dup-0001", "article_id": "refund", "rank": 1, '
+        '"at": "2026-12-01T10:00:01.000Z"}}\n', encoding="utf-8")
+    writer = EventWriter(store, spool, retry_seconds=0.2)
+    wait_for(lambda: count(path, "clicks") == 1)
+    assert count(path, "queries") == 1
+    # and a new event with a taken id is dropped, the rest of its batch stored
+    first = writer.submit("query", {"text": "ещё", "hits": 0, "query_id": "query-dup-0001"})
+    second = writer.submit("sent_link", {"article_id": "refund"})
+    assert first.result(timeout=10) is Outcome.STORED and second.result(timeout=10) is Outcome.STORED
+    assert count(path, "sent_links") == 1
+    writer.close()
+    store.close()

@@ -311,7 +311,7 @@ def test_a_locked_event_store_stalls_nothing_and_loses_nothing(serve, project):
     assert len(events(project, "feedback", count=2)) == 2
     assert len(events(project, "queries", count=5)) == 5
     deadline = time.monotonic() + 10
-    while httpx.get(base + "/healthz").json()["events"] != {"queued": 0, "spooled": 0}:
+    while httpx.get(base + "/healthz").json()["events"] != {"queued": 0, "spooled": 0, "writer": True}:
         assert time.monotonic() < deadline
         time.sleep(0.1)
 

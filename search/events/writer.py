@@ -21,6 +21,7 @@ import json
 import logging
 import os
 import queue
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -108,31 +109,42 @@ class EventWriter:
         return self.spool_dir / f"events-{os.getpid()}.jsonl"
 
     def pending(self) -> dict[str, int]:
-        """Events accepted but not stored yet: in the queue, and in this process's spool."""
-        try:
-            spooled = sum(1 for _ in self.spool_path.open(encoding="utf-8"))
-        except OSError:
-            spooled = 0
+        """Events accepted but not stored yet: in the queue, and in this process's spool files."""
+        spooled = 0
+        for path in self.spool_dir.glob(f"events-{os.getpid()}.jsonl*") if self.spool_dir.is_dir() else ():
+            try:
+                with path.open("rb") as lines:
+                    spooled += sum(1 for _ in lines)
+            except OSError:
+                continue
         return {"queued": self._queue.qsize(), "spooled": spooled}
 
     def close(self, timeout: float = 10.0) -> None:
         """Store (or spool) what is queued and stop the thread."""
-        self._queue.put(None)
+        try:
+            self._queue.put(None, timeout=timeout)
+        except queue.Full:
+            log.error("event writer: queue still full at shutdown; %d events not written", self._queue.qsize())
         self._thread.join(timeout)
+
+    @property
+    def alive(self) -> bool:
+        """Whether the writer thread runs (``/healthz`` says so)."""
+        return self._thread.is_alive()
 
     # -- the writer thread ---------------------------------------------------------------
 
     def _run(self) -> None:
-        self._replay(orphans=True)
-        while True:
+        self._safely(lambda: self._replay(orphans=True))
+        stopping = False
+        while not stopping:
             try:
                 item = self._queue.get(timeout=self.retry_seconds)
             except queue.Empty:
-                self._replay()
+                self._safely(self._replay)
                 continue
             if item is None:
-                self._drain()
-                return
+                break
             items = [item]
             while len(items) < BATCH:  # what else is waiting: stored in the same transaction
                 try:
@@ -140,12 +152,23 @@ class EventWriter:
                 except queue.Empty:
                     break
                 if more is None:
-                    self._queue.put(None)  # stop after this batch
+                    stopping = True  # stop after this batch (a flag: never a put by the only reader)
                     break
                 items.append(more)
-            self._write_batch(items)
+            self._safely(lambda batch=items: self._write_batch(batch), items)
             if self._queue.empty():
-                self._replay()
+                self._safely(self._replay)
+        self._safely(self._drain)
+
+    def _safely(self, work: Callable[[], Any], items: list | None = None) -> None:
+        """Run ``work``; nothing it raises may end the thread (every event would stop there)."""
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - logged, and the batch's callers get an answer
+            log.exception("event writer: unexpected error")
+            for _, _, done in items or ():
+                if not done.done():
+                    done.set_result(Outcome.REFUSED)
 
     def _drain(self) -> None:
         items = []
@@ -161,6 +184,8 @@ class EventWriter:
 
     def _write_batch(self, items: list[tuple[str, dict[str, Any], Future[Outcome]]]) -> None:
         """Store ``items`` in one transaction; when the store fails, spool every one of them."""
+        if self._has_spool() and time.monotonic() >= self._retry_at:
+            self._replay()  # what waits goes first: under steady traffic the queue is never empty
         if time.monotonic() < self._retry_at or self._has_spool():
             for kind, fields, done in items:  # keep the order: what is spooled goes in first
                 done.set_result(self._spool(kind, fields))
@@ -173,12 +198,28 @@ class EventWriter:
                     except EventError as exc:  # the service validated it: a bug, not the visitor's
                         log.warning("event dropped: %s", exc)
         except EventStoreError as exc:
+            if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                self._one_by_one(items)  # one event the store can never take must not block the rest
+                return
             log.warning("event store unavailable, spooling %d events: %s", len(items), exc)
             self._retry_at = time.monotonic() + self.retry_seconds
             for kind, fields, done in items:
                 done.set_result(self._spool(kind, fields))
             return
         for _, _, done in items:
+            done.set_result(Outcome.STORED)
+
+    def _one_by_one(self, items: list[tuple[str, dict[str, Any], Future[Outcome]]]) -> None:
+        for kind, fields, done in items:
+            try:
+                _KINDS[kind](self.store, **fields)
+            except EventError as exc:
+                log.warning("event dropped: %s", exc)
+            except EventStoreError as exc:
+                if not isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    done.set_result(self._spool(kind, fields))
+                    continue
+                log.warning("event dropped (stored already): %s", exc)
             done.set_result(Outcome.STORED)
 
     def _has_spool(self) -> bool:
@@ -188,7 +229,8 @@ class EventWriter:
             return False
 
     def _spool(self, kind: str, fields: dict[str, Any]) -> Outcome:
-        line = json.dumps({"kind": kind, "fields": {**fields, "at": stamp(fields["at"])}}, ensure_ascii=False) + "\n"
+        # ASCII JSON: any string (a lone surrogate included) is a valid line of the UTF-8 file
+        line = json.dumps({"kind": kind, "fields": {**fields, "at": stamp(fields["at"])}}, ensure_ascii=True) + "\n"
         with self._spool_lock:
             try:
                 self.spool_dir.mkdir(parents=True, exist_ok=True)
@@ -199,23 +241,25 @@ class EventWriter:
                     spool.write(line)
                     spool.flush()
                     os.fsync(spool.fileno())
-            except OSError as exc:
+            except (OSError, ValueError) as exc:
                 log.error("event spool unavailable (%s): event refused", exc)
                 return Outcome.REFUSED
         return Outcome.QUEUED
 
     def _replay(self, *, orphans: bool = False) -> None:
-        """Move spooled events into the store, oldest first; stop at the first failure."""
-        if time.monotonic() < self._retry_at:
+        """Move spooled events into the store, oldest file first; stop at the first failure.
+        Files of this process, and of processes that died (``kill -9``), are replayed."""
+        if time.monotonic() < self._retry_at or not self.spool_dir.is_dir():
             return
-        files = [self.spool_path] if self._has_spool() else []
-        if orphans and self.spool_dir.is_dir():
-            for path in sorted(self.spool_dir.glob("events-*.jsonl*")):
-                # events-<pid>.jsonl, or events-<pid>.jsonl.replaying-<pid>-<ns> of a killed replay
-                owner = path.name.split("replaying-")[1] if "replaying-" in path.name else path.name[7:]
-                pid = owner.split("-")[0].split(".")[0]
-                if path != self.spool_path and pid.isdigit() and not _alive(int(pid)):
-                    files.append(path)
+        files = []
+        for path in self.spool_dir.glob("events-*.jsonl*"):
+            # events-<pid>.jsonl, or events-<pid>.jsonl.replaying-<pid>-<ns>: a rest kept by a replay
+            owner = path.name.split("replaying-")[1] if "replaying-" in path.name else path.name[7:]
+            pid = owner.split("-")[0].split(".")[0]
+            if pid.isdigit() and (int(pid) == os.getpid() or not _alive(int(pid))):
+                files.append(path)
+        # the oldest first: what a replay kept back is older than what was spooled since
+        files.sort(key=lambda p: ("replaying-" not in p.name, p.stat().st_mtime_ns if p.exists() else 0))
         for path in files:
             if not self._replay_file(path):
                 return
@@ -227,18 +271,28 @@ class EventWriter:
                 path.rename(taking)
             except OSError:
                 return True  # gone already (another writer took it)
-        lines = taking.read_text(encoding="utf-8").splitlines()
+        try:  # a line cut by a crash or a full disk is skipped, not fatal
+            lines = taking.read_bytes().decode("utf-8", errors="replace").splitlines()
+        except OSError as exc:
+            log.error("spool %s unreadable: %s", taking.name, exc)
+            return False
         for number, line in enumerate(lines):
             try:
                 event = json.loads(line)
                 fields = {**event["fields"], "at": parse_stamp(event["fields"]["at"])}
                 _KINDS[event["kind"]](self.store, **fields)
-            except EventStoreError:
+            except EventStoreError as exc:
+                if isinstance(exc.__cause__, sqlite3.IntegrityError):
+                    continue  # stored already (a replay that was cut short): at least once, not twice
                 self._retry_at = time.monotonic() + self.retry_seconds
                 rest = "".join(f"{left}\n" for left in lines[number:])
-                with self._spool_lock, self.spool_path.open("a", encoding="utf-8") as spool:
-                    spool.write(rest)  # after what was spooled meanwhile: a few events out of order
-                taking.unlink(missing_ok=True)
+                try:
+                    with self._spool_lock, taking.open("w", encoding="utf-8") as keep:
+                        keep.write(rest)  # kept in its own file, replayed first next time
+                    kept = f"events-{os.getpid()}.jsonl.replaying-{os.getpid()}-{time.time_ns()}"
+                    taking.rename(self.spool_dir / kept)
+                except OSError as failed:
+                    log.error("spool %s: cannot keep the rest (%s)", taking.name, failed)
                 return False
             except (ValueError, KeyError, TypeError, EventError) as exc:
                 log.warning("spooled event %d of %s dropped: %s", number + 1, path.name, exc)

@@ -411,7 +411,7 @@ def healthz(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     try:
         engine = service.engine()
-        events = service.writer.pending() if service.events is not None else None
+        events = {**service.writer.pending(), "writer": service.writer.alive} if service.writer is not None else None
         return JSONResponse({"status": "ok", "articles": engine.articles, "index_version": engine.index_version,
                              "meaning": list(engine.meaning), "events": events})
     except BadRequest as exc:
