@@ -23,6 +23,7 @@ Three uses, one allow-list:
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -139,13 +140,19 @@ def html_problems(body: str) -> list[HtmlProblem]:
     ``javascript:``/``data:``/``vbscript:``, by line."""
     problems = []
     for number, line in enumerate(_masked(body).splitlines(), 1):
-        for match in _MD_UNSAFE_URL.finditer(line):
-            url = next(g for g in (match.group(2), match.group(4), match.group(6)) if g is not None)
-            problems.append(HtmlProblem(number, "a", f"link to {url[:40]!s} is removed (only http, https, mailto, "
-                                                     "tel and relative links are allowed)"))
+        urls = [m.group(1) if m.group(1) is not None else m.group(2) for m in _MD_LINK.finditer(line)]
+        urls += [m.group(1) for m in _MD_REFERENCE.finditer(line)]
+        for url in urls:
+            if not safe_url(url):
+                problems.append(HtmlProblem(number, "a", f"link to {url[:40]!s} is removed (only http, https, "
+                                                         "mailto, tel and relative links are allowed)"))
+        for match in _ATTR_LIST.finditer(line):
+            if _ATTR_LIST_BAD.search(match.group(0)):
+                problems.append(HtmlProblem(number, "attr_list", f"attribute list {match.group(0)[:40]} is removed "
+                                                                 "(it sets a handler or an address)"))
         for match in _TAG.finditer(line):
             closing, tag, attrs = match.group(1), match.group(2), match.group(3)
-            if closing or (match.start() and line[match.start() - 1] == "\\"):
+            if closing:
                 continue
             message = _tag_problem(tag, attrs or "")
             if message:
@@ -155,66 +162,131 @@ def html_problems(body: str) -> list[HtmlProblem]:
 
 def _masked(text: str) -> str:
     """``text`` with fenced and inline code blanked out (same length, newlines kept), so that
-    positions in it are positions in ``text`` and nothing inside code looks like a tag."""
-    out, fence = [], None
-    for line in text.splitlines(keepends=True):
+    positions in it are positions in ``text`` and nothing inside code looks like a tag. A fence
+    that is never closed is not code (Python-Markdown renders what follows it), and an escaped
+    backtick opens no inline code."""
+    lines = text.splitlines(keepends=True)
+    code = [False] * len(lines)
+    fence, opened = None, 0
+    for number, line in enumerate(lines):
         match = _FENCE.match(line)
         if fence is not None:
+            code[number] = True
             if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
                 fence = None
-            out.append(re.sub(r"[^\n]", " ", line))
             continue
         if match:
-            fence = match.group(1)
+            fence, opened = match.group(1), number
+            code[number] = True
+    if fence is not None:
+        for number in range(opened, len(lines)):
+            code[number] = False
+    out = []
+    for line, is_code in zip(lines, code, strict=True):
+        if is_code:
             out.append(re.sub(r"[^\n]", " ", line))
-            continue
-        out.append(_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), line))
+        else:
+            plain = line.replace("\\`", "  ")
+            out.append(_INLINE_CODE.sub(lambda m: " " * len(m.group(0)), plain))
     return "".join(out)
 
 
-_UNSAFE_SCHEME = r"(?:javascript|vbscript|data)\s*:"
-_MD_UNSAFE_URL = re.compile(
-    rf"(\]\(\s*<)({_UNSAFE_SCHEME}[^>\n]*)(?=>)"                      # [x](<javascript:...>)
-    rf"|(\]\(\s*)({_UNSAFE_SCHEME}(?:[^()\s<>]|\([^()\s]*\))*)"         # [x](javascript:a(1))
-    rf"|(^ {{0,3}}\[[^\]]+\]:\s*<?)({_UNSAFE_SCHEME}[^\s>]*)",          # [x]: javascript:...
-    re.I | re.M)
-_ELEMENT_WITH_CONTENT = re.compile(
-    rf"<({'|'.join(_WITH_CONTENT)})\b[^>]*>(?:.*?</\1\s*>|.*\Z)", re.I | re.S)
+_CONTROL = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def safe_url(value: str) -> bool:
+    """Whether a link or image address may stay: relative, or one of :data:`URL_SCHEMES`
+    (read as a browser does: entities decoded, spaces and control characters ignored)."""
+    plain = _CONTROL.sub("", html.unescape(value)).lower()
+    scheme = re.match(r"^([a-z][a-z0-9+.-]*):", plain)
+    return scheme is None or scheme.group(1) in URL_SCHEMES
+
+
+def _rebuild(tag: str, attrs: str) -> str:
+    """An allowed opening tag, rebuilt from the attributes the policy keeps (values escaped)."""
+    allowed = ATTRIBUTES.get(tag, set()) | GENERIC
+    kept = []
+    for name, raw in _ATTR.findall(attrs):
+        name = name.lower()
+        value = html.unescape(raw[1:-1] if raw[:1] in "\"'" and raw[-1:] == raw[:1] and len(raw) > 1 else raw)
+        if name.startswith("on") or not (name in allowed or name.startswith(("data-", "aria-"))):
+            continue
+        if name in ("href", "src") and not safe_url(value):
+            continue
+        if name == "srcset" and not all(safe_url(part.split()[0]) for part in value.split(",") if part.strip()):
+            continue
+        filtered = _filter(tag, name, value) if raw else ""
+        if filtered is None:
+            continue
+        kept.append(f' {name}="{html.escape(filtered, quote=True)}"' if raw else f" {name}")
+    return f"<{tag}{''.join(kept)}>"
+
+
+#: Markdown link destinations: [x](dest), [x](<dest>), and reference definitions anywhere
+#: (also inside quotes and list items).
+_MD_LINK = re.compile(r"\]\(\s*<([^>\n]*)>|\]\(\s*((?:[^()\s<>]|\([^()\s]*\))*)")
+_MD_REFERENCE = re.compile(r"^(?:\s*>)*\s*(?:[-*+]\s+|\d{1,9}[.)]\s+)?\[[^\]\n]+\]:\s*<?([^\s>]+)", re.M)
+#: attr_list blocks (``{: .class #id key=value }``): dropped when they carry a handler or a URL
+_ATTR_LIST = re.compile(r"\{:?[^{}\n]*\}")
+_ATTR_LIST_BAD = re.compile(r"\bon\w+\s*=|\b(?:href|src|srcset|style)\s*=", re.I)
+#: What may stay of a "<" that no rule above took: autolinks to the web and e-mail addresses.
+_AUTOLINK = re.compile(r"<(?:(?:https?|ftp)://[^\s<>]*|mailto:[^\s<>]+|[^\s<>@]+@[^\s<>@]+\.[^\s<>@]+)>", re.I)
+_LEFTOVER = re.compile(r"<(?=[A-Za-z/!?])")
+_ELEMENT_WITH_CONTENT = re.compile(rf"<({'|'.join(_WITH_CONTENT)})\b[^>]*>.*?</\1\s*>", re.I | re.S)
 
 
 def sanitize_markdown(text: str) -> str:
-    """A Markdown text with every raw HTML tag outside code cleaned to the policy; elements
-    such as ``<script>`` go with their content, and Markdown links to ``javascript:``,
-    ``vbscript:`` or ``data:`` point at ``#``. Code blocks and inline code are left alone."""
+    """A Markdown text with its raw HTML cleaned to the policy, failing closed: allowed tags are
+    rebuilt from the attributes the policy keeps, elements such as ``<script>`` go with their
+    content, other tags go, and any other ``<`` that could open markup is written ``&lt;``.
+    Links and images to other schemes than http(s), mailto and tel point at ``#`` (entities and
+    control characters read as a browser reads them), and attribute lists (``{: ...}``) that set
+    handlers or addresses go. Code blocks and inline code are left alone."""
     masked = _masked(text)
     edits: list[tuple[int, int, str]] = []
-    removed: list[tuple[int, int]] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return not any(a < end and start < b for a, b in taken)
+
+    def edit(start: int, end: int, replacement: str) -> None:
+        if free(start, end):
+            taken.append((start, end))
+            if replacement != text[start:end]:
+                edits.append((start, end, replacement))
+
     tags = list(_TAG.finditer(masked))
-    inside_tag = [(m.start() + 1, m.end()) for m in tags]
+    inside = [(m.start() + 1, m.end()) for m in tags]  # a "<script>" within a tag's attribute
     for match in _ELEMENT_WITH_CONTENT.finditer(masked):
-        escaped = match.start() and masked[match.start() - 1] == "\\"
-        if not escaped and not any(a <= match.start() < b for a, b in inside_tag):
-            removed.append(match.span())
-            edits.append((match.start(), match.end(), ""))
+        if not any(a <= match.start() < b for a, b in inside):
+            edit(match.start(), match.end(), "")
     for match in tags:
-        if any(a <= match.start() < b for a, b in removed):
-            continue
-        if match.start() and masked[match.start() - 1] == "\\":
-            continue
         closing, tag = match.group(1), match.group(2).lower()
         if tag not in TAGS:
             replacement = ""
         elif closing:
             replacement = f"</{tag}>"
+        elif tag == "input" and _attributes(match.group(3) or "").get("type", "").lower() not in _INPUT_TYPES:
+            replacement = ""
         else:
-            opening = _TAG.match(sanitize_html(f"<{tag}{match.group(3) or ''}>"))
-            replacement = opening.group(0) if opening else ""
-        if replacement != match.group(0):
-            edits.append((match.start(), match.end(), replacement))
-    for match in _MD_UNSAFE_URL.finditer(masked):  # [x](javascript:...) and [x]: javascript:...
-        group = next(g for g in (2, 4, 6) if match.group(g) is not None)
-        if not any(a <= match.start() < b for a, b in removed):
-            edits.append((match.start(group), match.end(group), "#"))
+            replacement = _rebuild(tag, match.group(3) or "")
+        edit(match.start(), match.end(), replacement)
+    for match in _AUTOLINK.finditer(masked):
+        edit(match.start(), match.end(), match.group(0))  # kept as it is
+    for match in _MD_LINK.finditer(masked):
+        if match.group(1) is not None:
+            if not safe_url(match.group(1)):
+                edit(match.start(1) - 1, match.end(1) + 1, "<#>")
+        elif not safe_url(match.group(2)):
+            edit(match.start(2), match.end(2), "#")
+    for match in _MD_REFERENCE.finditer(masked):
+        if not safe_url(match.group(1)):
+            edit(match.start(1), match.end(1), "#")
+    for match in _ATTR_LIST.finditer(masked):
+        if _ATTR_LIST_BAD.search(match.group(0)):
+            edit(match.start(), match.end(), "")
+    for match in _LEFTOVER.finditer(masked):  # fail closed: markup no rule recognised is text
+        edit(match.start(), match.end(), "&lt;")
     out, position = [], 0
     for start, end, replacement in sorted(edits):
         out += [text[position:start], replacement]

@@ -37,11 +37,10 @@ from conftest import MKDOCS_YML, article, write_kb
     ('<form action="https://evil.example"><input type="password" name="p"></form>', ""),
     ('<object data="x.swf"></object><embed src="x.swf">', ""),
     ('<div class="note" onmouseover="x()">Блок</div>', '<div class="note">Блок</div>'),
-    ('<details open><summary>Ещё</summary>текст</details>', "<details open>Ещё</summary>текст</details>".replace(
-        "<details open>", '<details open="">').replace("Ещё</summary>", "<summary>Ещё</summary>")),
+    ("<details open><summary>Ещё</summary>текст</details>", "<details open><summary>Ещё</summary>текст</details>"),
     ("```html\n<script>alert(1)</script>\n```\n", "```html\n<script>alert(1)</script>\n```\n"),
     ("Пример: `<img onerror=x>` в коде", "Пример: `<img onerror=x>` в коде"),
-    ("экранировано: \\<script>", "экранировано: \\<script>"),
+    ("не экран: \\<script>", "не экран: \\"),  # Python-Markdown does not take "\\<" as an escape
     ("| a | b |\n|---|---|\n| <b>1</b> | 2 |", "| a | b |\n|---|---|\n| <b>1</b> | 2 |"),
     ("if a < b and c > d", "if a < b and c > d"),
     ("<https://example.com> и <user@example.com>", "<https://example.com> и <user@example.com>"),
@@ -184,3 +183,58 @@ def test_imported_pages_are_cleaned_even_for_trusted_writers(tmp_path):
     assert done.exit_code == 0, done.output
     written = next((project / "kb").rglob("page.md")).read_text(encoding="utf-8")
     assert "script" not in written and "onerror" not in written and 'src="a.png"' in written
+
+
+BYPASSES = [
+    "<svg/onload=alert(1)>",
+    "<img/src=x onerror=alert(1)>",
+    "<div =x onclick=alert(1)>x</div>",
+    "x <a href=x onclick=alert(1)//`>y</a>",
+    '<div id="x"onclick="alert(1)">hi</div>',
+    "\\<img src=x onerror=alert(1)>",
+    "x \\`<img src=x onerror=alert(1)>`",
+    "```\n<img src=x onerror=alert(1)>\n",  # a fence never closed is no code
+    "[x](&#106;avascript:alert(1))",
+    "[x](javascript&colon;alert(1))",
+    "[x](java&#x09;script:alert(1))",
+    "> [r]: javascript:alert(1)\n\n> [y][r]",
+    "- [r]: javascript:alert(1)\n\n[y][r]",
+    '# T {: onclick="alert(1)" }',
+    '[x](https://a){: href="javascript:alert(1)" }',
+    '<a href="&#x6A;avascript:alert(1)">x</a>',
+    "<a href=javascript:alert(1)>x</a>",
+    "<scr<script>ipt>alert(1)</script>",
+    "<IMG SRC=x OnErRoR=alert(1)>",
+    '<img src="x" alt="a\nb" onerror="alert(1)">',
+    "<math><mi xlink:href=javascript:alert(1)>x</mi></math>",
+]
+
+
+@pytest.mark.parametrize("raw", BYPASSES)
+def test_nothing_executable_survives_into_the_rendered_page(raw):
+    import html.parser
+
+    from kb_helpcenter.generator.render import render
+
+    rendered = render(sanitize_markdown(raw)).html
+    bad: list[str] = []
+
+    class Check(html.parser.HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag in ("script", "iframe", "object", "embed", "math", "form"):
+                bad.append(tag)
+            for name, value in attrs:
+                if name.startswith("on"):
+                    bad.append(f"{tag} {name}")
+                if name in ("href", "src", "xlink:href") and value and not __import__(
+                        "kb_helpcenter.generator.sanitize", fromlist=["safe_url"]).safe_url(value):
+                    bad.append(f"{tag} {name}={value}")
+
+    Check().feed(rendered)
+    assert bad == [], rendered
+
+
+def test_tables_and_list_items_keep_their_markup_when_cleaned():
+    table = '<table><tr><td colspan="2">a</td></tr></table>'
+    assert sanitize_markdown(table) == table
+    assert sanitize_markdown("<select><option>a</option>\n\nТекст после.") .endswith("Текст после.")
