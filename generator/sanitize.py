@@ -123,8 +123,7 @@ def _tag_problem(tag: str, attrs: str) -> str | None:
     if name not in TAGS:
         return f"<{name}> is removed" + (" with its content" if name in _WITH_CONTENT else "")
     before = _attributes(attrs)
-    cleaned = sanitize_html(f"<{name}{attrs}>")
-    after = _attributes(_TAG.match(cleaned).group(3)) if _TAG.match(cleaned) else {}
+    after = _attributes(_TAG.match(_rebuild(name, attrs)).group(3) or "")  # the rule sanitize_markdown applies
     removed = [a for a in before if a not in after and a != "rel"]
     if not removed:
         return None

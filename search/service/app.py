@@ -146,16 +146,13 @@ class Articles:
         self.path = path
         self._lock = threading.Lock()
         self._mtime: tuple[str, int] | None = None
-        self._checked = 0.0
         self.by_id: dict[str, Any] = {}
         self.site_url = ""
 
     def current(self) -> dict[str, Any]:
-        now = time.monotonic()
         if self.path is None:
             return self.by_id
         with self._lock:
-            self._checked = now
             try:  # the manifest of the current generation: which file, and which version of it
                 mtime = (os.path.realpath(self.path), self.path.stat().st_mtime_ns)
             except OSError:
@@ -181,7 +178,6 @@ class Service:
         self._engine_lock = threading.Lock()
         self._cache: OrderedDict[tuple, dict[str, Any]] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._generation = (0.0, "")
         self._scores: tuple[float, dict[str, dict[str, int]]] | None = None
         self.events = None
         self.writer: EventWriter | None = None
