@@ -24,6 +24,7 @@ import yaml
 
 from kb_helpcenter.generator.importer.dialect import expand_includes
 from kb_helpcenter.generator.importer.source import IncludeReader
+from kb_helpcenter.search.engine.translit import default_loanwords
 from kb_helpcenter.search.manifest import ArticleRecord, Heading, Manifest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -147,13 +148,13 @@ def vk_cloud() -> tuple[Manifest, list[Query]]:
             )
         )
     ids = {a.id for a in articles}
-    queries = []
+    queries = []  # (kb import writes no _loanwords.yml: the project gets kb's general list)
     for line in faq.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)
         relevant = frozenset(link.split("#")[0] for link in row.get("links") or ()) & ids
         if relevant:
             queries.append(Query(row["question"], relevant))
-    return Manifest(articles=tuple(articles)), queries
+    return Manifest(articles=tuple(articles), loanwords=default_loanwords()), queries
 
 
 # ---- the sample help center ------------------------------------------------------------------
@@ -199,7 +200,7 @@ def sample_kb(kb_dir: Path | None = None) -> Manifest:
             )
         )
     groups = tuple(tuple(str(w) for w in g) for g in synonyms if isinstance(g, list))
-    return Manifest(articles=tuple(articles), synonyms=groups)
+    return Manifest(articles=tuple(articles), synonyms=groups, loanwords=default_loanwords())
 
 
 def _markdown_text(md: str) -> tuple[str, list[Heading]]:

@@ -428,8 +428,10 @@ def gaps(questions_files: tuple[Path, ...], text_column: str | None, use_events:
 @click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 @click.option("--batch", type=click.File("r", encoding="utf-8"),
               help="A file with one query per line: prints one JSON line per query, in order.")
+@click.option("--explain", is_flag=True,
+              help="Show each stage's scores for every candidate, those the results leave out included.")
 @project_option
-def search_command(query: str | None, limit: int, as_json: bool, batch: Any, project: Path) -> None:
+def search_command(query: str | None, limit: int, as_json: bool, batch: Any, explain: bool, project: Path) -> None:
     """Search the built help center the way a customer does (typos, wrong layout, synonyms).
 
     \b
@@ -437,6 +439,7 @@ def search_command(query: str | None, limit: int, as_json: bool, batch: Any, pro
       kb search "почему заявка так долго висит"
       kb search "pfzdrf dbcbn" --json
       kb search --batch questions.txt --limit 5 > answers.jsonl
+      kb search "деньги не пришли" --explain --limit 20
     """
     from kb_helpcenter.search.engine.index import IndexError_
     from kb_helpcenter.search.engine.searcher import Engine
@@ -449,8 +452,12 @@ def search_command(query: str | None, limit: int, as_json: bool, batch: Any, pro
         fail(f"{exc}")
     if batch is not None:
         for line in batch:
-            result = engine.search(line.rstrip("\r\n"), limit=limit)
-            click.echo(json.dumps(result.to_json(), ensure_ascii=False))
+            text = line.rstrip("\r\n")
+            answer = engine.explain(text, limit=limit) if explain else engine.search(text, limit=limit)
+            click.echo(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    if explain:
+        _print_explanation(engine.explain(query, limit=limit), as_json)
         return
     result = engine.search(query, limit=limit)
     if as_json:
@@ -464,6 +471,28 @@ def search_command(query: str | None, limit: int, as_json: bool, batch: Any, pro
         click.echo(f"{rank}. {hit.title}  [{hit.section}]  {hit.url}")
         if hit.summary:
             click.echo(f"   {hit.summary}")
+
+
+def _print_explanation(explanation: Any, as_json: bool) -> None:
+    """``kb search --explain``: the slots, then one line per candidate with each stage's score."""
+    if as_json:
+        click.echo(json.dumps(explanation.to_json(), ensure_ascii=False, indent=2))
+        return
+    if explanation.corrected:
+        click.echo(f"Corrected to: {explanation.corrected}")
+    for n, slot in enumerate(explanation.slots, 1):
+        alternatives = " | ".join(f"{' '.join(a['terms'])} ×{a['weight']:g}" for a in slot)
+        click.echo(f"slot {n}: {alternatives}")
+    if not explanation.hits:
+        click.echo("No candidates.")
+        return
+    columns = ("rank", 4), ("first", 5), ("bm25", 8), ("question", 8), ("heading", 8), ("meaning", 8), ("score", 7)
+    click.echo(" ".join(f"{name:>{width}}" for name, width in columns) + "  article")
+    for hit in explanation.hits:
+        meaning = "-" if hit.meaning is None else f"{hit.meaning:.3f}"
+        mark = "" if hit.shown else "  (cut: below the relative-score floor)"
+        click.echo(f"{hit.rank + 1:>4} {hit.first_rank + 1:>5} {hit.bm25:>8.3f} {hit.question:>8.3f} "
+                   f"{hit.heading:>8.3f} {meaning:>8} {hit.score:>7.3f}  {hit.id}: {hit.title}{mark}")
 
 
 @main.command(context_settings=CONTEXT)

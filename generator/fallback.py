@@ -68,7 +68,8 @@ def fallback_index(manifest: Manifest) -> dict:
     for record in manifest.articles:
         section = sections.setdefault(record.section, len(sections))
         rows.append(_article_row(record, section))
-    synonyms = [[normalize(w) for w in group] for group in manifest.synonyms if len(group) > 1]
+    groups = (*manifest.synonyms, *manifest.loanwords)
+    synonyms = [[normalize(w) for w in group] for group in groups if len(group) > 1]
     return {
         "format": FALLBACK_FORMAT,
         "fields": list(FIELDS),

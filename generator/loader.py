@@ -22,6 +22,7 @@ from kb_helpcenter.generator.video.entries import parse_videos
 KB_DIR = "kb"
 SECTION_FILE = "_section.yml"
 SYNONYMS_FILE = "_synonyms.yml"
+LOANWORDS_FILE = "_loanwords.yml"
 DRAFTS_DIR = "_drafts"
 ARTICLE_SUFFIXES = (".md",)
 
@@ -93,19 +94,65 @@ def _load_section(path: Path, section_id: str, project: Path, problems: list[Pro
 def load_synonyms(path: Path, project: Path, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
     """Read ``kb/_synonyms.yml``: a list of groups, each a list of interchangeable words."""
     rel = _rel(project, path)
-    text = read_text(path, rel, problems)
-    if text is None:
-        return ()
-    try:
-        root = yaml.compose(text, Loader=FAST_LOADER)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        problems.append(Problem(Location(rel, (mark.line + 1) if mark else 0), "",
-                                f"YAML syntax error: {exc.problem}"))
+    root = _yaml_root(path, rel, problems)
+    if root is None:
         return ()
     if not isinstance(root, yaml.SequenceNode):
         problems.append(Problem(Location(rel, 1), "", "expected a list of groups, e.g. - [симка, sim-карта]"))
         return ()
+    return _groups(root, rel, problems)
+
+
+def load_loanwords(path: Path, project: Path, problems: list[Problem]) -> tuple[tuple[tuple[str, ...], ...], bool]:
+    """Read ``kb/_loanwords.yml``: the project's loanword groups, and whether kb's general list
+    applies too. Either a list of groups (added to kb's list) or a mapping
+    ``{defaults: false, groups: [...]}`` (``defaults: false`` turns kb's list off)."""
+    rel = _rel(project, path)
+    root = _yaml_root(path, rel, problems)
+    if root is None:
+        return (), True
+    if isinstance(root, yaml.SequenceNode):
+        return _groups(root, rel, problems), True
+    if not isinstance(root, yaml.MappingNode):
+        problems.append(Problem(Location(rel, 1), "", "expected a list of groups, e.g. - [бэкап, backup]",
+                                hint="or a mapping: defaults: false, groups: [...]"))
+        return (), True
+    groups: tuple[tuple[str, ...], ...] = ()
+    defaults = True
+    for key, value in root.value:
+        line = key.start_mark.line + 1
+        if key.value == "defaults":
+            if not (isinstance(value, yaml.ScalarNode) and value.value.lower() in ("true", "false", "yes", "no")):
+                problems.append(Problem(Location(rel, line), "defaults", "must be true or false",
+                                        hint="defaults: false turns kb's general list off"))
+                continue
+            defaults = value.value.lower() in ("true", "yes")
+        elif key.value == "groups":
+            if not isinstance(value, yaml.SequenceNode):
+                problems.append(Problem(Location(rel, line), "groups", "expected a list of groups",
+                                        hint="write groups: then lines like - [бэкап, backup]"))
+                continue
+            groups = _groups(value, rel, problems)
+        else:
+            problems.append(Problem(Location(rel, line), str(key.value), "unknown key",
+                                    hint="the keys are defaults and groups"))
+    return groups, defaults
+
+
+def _yaml_root(path: Path, rel: str, problems: list[Problem]) -> yaml.Node | None:
+    text = read_text(path, rel, problems)
+    if text is None:
+        return None
+    try:
+        return yaml.compose(text, Loader=FAST_LOADER)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        problems.append(Problem(Location(rel, (mark.line + 1) if mark else 0), "",
+                                f"YAML syntax error: {exc.problem}"))
+        return None
+
+
+def _groups(root: yaml.SequenceNode, rel: str, problems: list[Problem]) -> tuple[tuple[str, ...], ...]:
     groups = []
     for node in root.value:
         line = node.start_mark.line + 1
@@ -164,12 +211,17 @@ def load(project: Path) -> Loaded:
     articles: list[Article] = []
     assets: list[str] = []
     synonyms: tuple[tuple[str, ...], ...] = ()
+    loanwords: tuple[tuple[str, ...], ...] = ()
+    loanword_defaults = True
     for path in _walk(kb_dir, project, problems):
         rel_kb = path.relative_to(kb_dir)
         rel = _rel(project, path)
         section_id = _section_id(rel_kb)
         if rel_kb.as_posix() == SYNONYMS_FILE:
             synonyms = load_synonyms(path, project, problems)
+            continue
+        if rel_kb.as_posix() == LOANWORDS_FILE:
+            loanwords, loanword_defaults = load_loanwords(path, project, problems)
             continue
         if path.name.startswith("_") or any(p.startswith("_") and p != DRAFTS_DIR for p in rel_kb.parts[:-1]):
             continue  # _section.yml (read below), _published.yml and other kb-owned files
@@ -198,5 +250,7 @@ def load(project: Path) -> Loaded:
         sections=tuple(sorted(sections.values(), key=lambda s: (s.order, s.title, s.id))),
         articles=tuple(sorted(articles, key=lambda a: (a.section_id, a.order, a.title, a.path))),
         synonyms=synonyms,
+        loanwords=loanwords,
+        loanword_defaults=loanword_defaults,
     )
     return Loaded(kb, problems, tuple(assets))

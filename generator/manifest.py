@@ -12,6 +12,7 @@ from pathlib import Path
 from kb_helpcenter.generator.model import Article, KnowledgeBase
 from kb_helpcenter.generator.render import render
 from kb_helpcenter.generator.video.render import video_anchor
+from kb_helpcenter.search.engine.translit import default_loanwords
 from kb_helpcenter.search.manifest import MANIFEST_FORMAT
 
 
@@ -53,6 +54,11 @@ def detect_lang(text: str) -> str:
     return "ru" if cyrillic >= latin else "en"
 
 
+def loanword_groups(kb: KnowledgeBase) -> tuple[tuple[str, ...], ...]:
+    """The project's loanword groups, after kb's general list unless the project turned it off."""
+    return ((*default_loanwords(),) if kb.loanword_defaults else ()) + kb.loanwords
+
+
 def manifest_dict(kb: KnowledgeBase, articles: list[Article], *, site_url: str = "") -> dict:
     """The whole manifest document for ``articles``."""
     return {
@@ -60,6 +66,7 @@ def manifest_dict(kb: KnowledgeBase, articles: list[Article], *, site_url: str =
         "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "site_url": site_url,
         "synonyms": [list(group) for group in kb.synonyms],
+        "loanwords": [list(group) for group in loanword_groups(kb)],
         "articles": [article_record(a, kb) for a in articles],
     }
 

@@ -176,6 +176,9 @@ class KnowledgeBase:
     sections: tuple[Section, ...]
     articles: tuple[Article, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
+    #: ``kb/_loanwords.yml``'s groups, and whether kb's general list applies as well.
+    loanwords: tuple[tuple[str, ...], ...] = ()
+    loanword_defaults: bool = True
 
     def published(self, *, drafts: bool = False) -> list[Article]:
         """Articles that go on the site: published ones, plus drafts when previewing."""

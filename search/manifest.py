@@ -90,6 +90,9 @@ class ArticleRecord:
 class Manifest:
     articles: tuple[ArticleRecord, ...]
     synonyms: tuple[tuple[str, ...], ...] = ()
+    #: Loanword pairs (``kb/_loanwords.yml`` and, unless the project turns them off, kb's
+    #: general list): search treats them as synonym groups.
+    loanwords: tuple[tuple[str, ...], ...] = ()
     site_url: str = ""
     generated_at: str = ""
     extra: dict = field(default_factory=dict)
@@ -129,6 +132,7 @@ def manifest_from_dict(data: dict) -> Manifest:
     return Manifest(
         articles=tuple(record_from_dict(a) for a in data.get("articles") or ()),
         synonyms=tuple(tuple(group) for group in data.get("synonyms") or ()),
+        loanwords=tuple(tuple(group) for group in data.get("loanwords") or ()),
         site_url=data.get("site_url") or "",
         generated_at=data.get("generated_at") or "",
     )

@@ -37,15 +37,18 @@ from kb_helpcenter.search.engine.analysis import (
     surfaces_and_terms,
 )
 from kb_helpcenter.search.engine.snippets import passages
+from kb_helpcenter.search.engine.translit import CrossScript
 from kb_helpcenter.search.manifest import ArticleRecord, Manifest, load_manifest
 from kb_helpcenter.search.meaning.vectors import enabled as vectors_enabled
 from kb_helpcenter.search.meaning.vectors import write_vectors
 
 #: Whoosh pickles the schema, analyzer classes and their module paths included, into the index:
 #: "9" since the analysis moved from ``search.analysis`` to
-#: ``kb_helpcenter.search.engine.analysis``.
-SCHEMA_VERSION = "9"
+#: ``kb_helpcenter.search.engine.analysis``; "10" adds :data:`CROSS_SCRIPT_FILE`.
+SCHEMA_VERSION = "10"
 META_FILE = "kb-index.json"
+#: The knowledge base's words by sound key (:class:`search.engine.translit.CrossScript`).
+CROSS_SCRIPT_FILE = "cross-script.json"
 
 #: Two searchable fields: ``head`` holds the short parts, each with a weight (which becomes
 #: its term frequencies), ``body`` the body and video transcripts. Titles and customers' own
@@ -232,6 +235,7 @@ def write_index(manifest: Manifest, target: Path, *, previous: Path | None = Non
             "articles": len(manifest.articles),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "synonyms": [list(group) for group in manifest.synonyms],
+            "loanwords": [list(group) for group in manifest.loanwords],
         }
         (target / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
@@ -255,6 +259,16 @@ def _write_whoosh(manifest: Manifest, target: Path) -> None:
     words = whoosh_index.create_in(str(target), make_vocabulary_schema(), indexname=VOCABULARY_INDEX)
     with words.writer() as w:
         w.add_document(words=sorted(vocabulary))
+    cross = CrossScript(sorted(vocabulary)).to_json()
+    (target / CROSS_SCRIPT_FILE).write_text(json.dumps(cross, ensure_ascii=False), encoding="utf-8")
+
+
+def read_cross_script(target: Path) -> CrossScript | None:
+    """The index's table of words by sound key (None for an index without one)."""
+    path = Path(target) / CROSS_SCRIPT_FILE
+    if not path.is_file():
+        return None
+    return CrossScript.from_json(json.loads(path.read_text(encoding="utf-8")))
 
 
 def _switch(index_dir: Path, target: Path) -> str | None:

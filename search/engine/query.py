@@ -9,7 +9,11 @@ checked against the index vocabulary:
 2. typos — an unknown word becomes the closest known word within an edit distance scaled to
    its length ("заявкаа" → "заявка", "интренет" → "интернет");
 3. synonyms — groups from ``kb/_synonyms.yml`` ("симка" = "sim-карта", "лк" = "личный
-   кабинет") add alternatives to the slot of the word or phrase they match.
+   кабинет") and loanword pairs (``kb/_loanwords.yml`` and kb's general list, "бэкап" =
+   "backup") add alternatives to the slot of the word or phrase they match;
+4. the other script — a word's counterparts in the other alphabet among the knowledge base's
+   own words ("бакет" finds "bucket", "Kubernetes" finds "кубернетес",
+   :mod:`search.engine.translit`) are alternatives too, a little weaker.
 
 Each remaining word is a :class:`Slot`: alternatives (tuples of terms that must all match, with a
 weight) of which the best one counts. The engine turns slots into a Whoosh query.
@@ -35,10 +39,16 @@ from kb_helpcenter.search.engine.analysis import (
     to_english_layout,
     to_russian_layout,
 )
+from kb_helpcenter.search.engine.translit import CrossScript
 
 MAX_QUERY_CHARS = 2000
 MAX_SLOTS = 32
 SYNONYM_WEIGHT = 0.9
+#: A counterpart in the other script is nearly the same word (only spelling differs); a loanword
+#: pair means the same across languages, but help centers use the English word for names too
+#: ("account" in "service account"), so both count a little less than a writer's synonym.
+TRANSLIT_WEIGHT = 0.8
+LOANWORD_WEIGHT = 0.8
 TRUST_DICTIONARY = True
 
 _SURFACE = surface_analyzer()
@@ -88,14 +98,15 @@ class SynonymTable:
     """Synonym groups as term tuples: each member of a group stands for every other member.
 
     A compound member also matches as separate words: "сим-карта" matches "сим карта".
+    ``loanwords`` are groups too, of a lower weight (:data:`LOANWORD_WEIGHT`).
     """
 
-    def __init__(self, groups: Iterable[Sequence[str]]):
-        groups_list = [list(g) for g in groups]
-        groups = groups_list
+    def __init__(self, groups: Iterable[Sequence[str]], loanwords: Iterable[Sequence[str]] = ()):
+        groups_list = [(list(g), SYNONYM_WEIGHT) for g in groups] + [(list(g), LOANWORD_WEIGHT) for g in loanwords]
         self._groups: list[list[tuple[str, ...]]] = []
+        self._weights: list[float] = []
         self._members: dict[tuple[str, ...], set[int]] = {}
-        for group in groups:
+        for group, weight in groups_list:
             members: list[tuple[str, ...]] = []
             keys: list[tuple[str, ...]] = []
             for phrase in group:
@@ -110,10 +121,11 @@ class SynonymTable:
             for key in keys:
                 self._members.setdefault(key, set()).add(len(self._groups))
             self._groups.append(members)
+            self._weights.append(weight)
         self.longest = max((len(m) for m in self._members), default=0)
         self.terms = frozenset(t for key in self._members for t in key)
         self.words = frozenset(
-            w for group in groups_list for phrase in group for w in _surface_words(str(phrase))
+            w for group, _ in groups_list for phrase in group for w in _surface_words(str(phrase))
         )
 
     def expand(self, units: Sequence[tuple[str, tuple[str, ...]]]) -> list[Slot]:
@@ -128,7 +140,7 @@ class SynonymTable:
                 if groups:
                     alts = [(phrase, 1.0)]
                     for g in sorted(groups):
-                        alts += [(m, SYNONYM_WEIGHT) for m in self._groups[g] if m != phrase]
+                        alts += [(m, self._weights[g]) for m in self._groups[g] if m != phrase]
                     slots.append(Slot(tuple(dict.fromkeys(alts))))
                     i += n
                     break
@@ -162,11 +174,14 @@ def _units(chain, text: str) -> list[tuple[str, tuple[str, ...]]]:
     return [(whole, tuple(parts)) for whole, parts in units]
 
 
-def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable) -> AnalyzedQuery:
-    """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``."""
+def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable,
+                  cross: CrossScript | None = None) -> AnalyzedQuery:
+    """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``;
+    ``cross`` adds each word's counterparts in the other script."""
     text = (text or "")[:MAX_QUERY_CHARS]
     vocabulary = _WithSynonyms(vocabulary, synonyms)
     words: list[str] = []  # corrected surface words, in order
+    partners: dict[str, list[str]] = {}  # a word's lemma -> its counterparts' lemmas
     changed = False
     for chunk in text.split():
         fixed = _fix_layout(normalize(chunk), vocabulary)
@@ -176,10 +191,32 @@ def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable) -> 
             fixed_word = _fix_word(surface, vocabulary)
             if fixed_word != surface:
                 changed = True
+            # typos first: a misspelt Russian word is no loanword ("интренет")
+            found = cross.partners(fixed_word) if cross is not None else []
+            if found:
+                partners.setdefault(lemma(fixed_word), []).extend(lemma(p) for p in found)
             words.append(fixed_word)
     units = list(dict.fromkeys(u for w in words for u in lemma_units(w)))[:MAX_SLOTS]
     corrected = " ".join(words) if changed else None
-    return AnalyzedQuery(text=text, slots=synonyms.expand(units), corrected=corrected)
+    slots = synonyms.expand(units)
+    if partners:
+        slots = [_with_partners(slot, partners) for slot in slots]
+    return AnalyzedQuery(text=text, slots=slots, corrected=corrected)
+
+
+def _with_partners(slot: Slot, partners: dict[str, list[str]]) -> Slot:
+    """``slot`` plus the other-script counterparts of its one-word alternatives."""
+    extra = [
+        ((p,), weight * TRANSLIT_WEIGHT)
+        for terms, weight in slot.alternatives
+        if len(terms) == 1
+        for p in partners.get(terms[0], ())
+    ]
+    if not extra:
+        return slot
+    seen = {terms for terms, _ in slot.alternatives}
+    added = tuple(dict.fromkeys(a for a in extra if a[0] not in seen))
+    return Slot(slot.alternatives + added)
 
 
 class _WithSynonyms:

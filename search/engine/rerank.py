@@ -39,6 +39,10 @@ class Candidate:
     slots: int
     roots_only: int = 0
     score: float = 0.0
+    first_rank: int = 0  #: place in the first stage's order
+    question: float = 0.0  #: nearest question, as re-ranking found it
+    heading: float = 0.0  #: nearest heading
+    meaning: float | None = None  #: sentence-vector cosine, when that stage ran
 
 
 def rerank(candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable[[str], float]) -> list[Candidate]:
@@ -65,6 +69,7 @@ def rerank(candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable
             (_cosine(slots, weights, query_norm, set(terms), idf) for terms in c.fields.get("heading_terms") or ()),
             default=0.0,
         )
+        c.question, c.heading = nearest, heading
         c.score = (
             BM25_WEIGHT * c.bm25 / best_bm25 * coverage**COVERAGE_POWER
             + QUESTION_WEIGHT * nearest

@@ -38,10 +38,11 @@ from kb_helpcenter.search.engine.index import (
     TEXT_FIELDS,
     VOCABULARY_FIELD,
     VOCABULARY_INDEX,
+    read_cross_script,
     read_meta,
     resolve_index,
 )
-from kb_helpcenter.search.engine.query import SynonymTable, analyze_query
+from kb_helpcenter.search.engine.query import AnalyzedQuery, SynonymTable, analyze_query
 from kb_helpcenter.search.engine.rerank import Candidate, rerank
 from kb_helpcenter.search.engine.scoring import FieldStats, PostingCache, bm25f, document_frequency
 from kb_helpcenter.search.engine.snippets import best_moment, make_snippet
@@ -99,6 +100,36 @@ class SearchResult:
         }
 
 
+@dataclass(frozen=True)
+class ExplainedHit:
+    """One candidate as each stage saw it (:meth:`Engine.explain`)."""
+
+    id: str
+    title: str
+    rank: int  #: 0-based, in the final order
+    first_rank: int  #: 0-based, in the first stage's (BM25F) order
+    bm25: float
+    question: float  #: nearest question (title, aliases): cosine
+    heading: float  #: nearest heading: cosine
+    meaning: float | None  #: sentence-vector cosine, when that stage ran
+    score: float
+    shown: bool  #: False when the relative-score cut leaves it out of the results
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The outcome of :meth:`Engine.explain`."""
+
+    query: str
+    corrected: str | None
+    slots: list[list[dict]]
+    hits: list[ExplainedHit]
+
+    def to_json(self) -> dict:
+        return {"query": self.query, "corrected": self.corrected, "slots": self.slots,
+                "hits": [asdict(h) for h in self.hits]}
+
+
 class _Vocabulary:
     """The index vocabulary as query analysis sees it (one per reader, so per thread)."""
 
@@ -134,7 +165,8 @@ class _Generation:
         self.meta = read_meta(target)
         self.index = whoosh_index.open_dir(str(target))
         self.words = whoosh_index.open_dir(str(target), indexname=VOCABULARY_INDEX)
-        self.synonyms = SynonymTable(self.meta.get("synonyms") or ())
+        self.synonyms = SynonymTable(self.meta.get("synonyms") or (), self.meta.get("loanwords") or ())
+        self.cross = read_cross_script(target)
         with self.index.reader() as reader:
             self.fields = [FieldStats(reader, f, weight=FIELD_WEIGHTS[f], b=FIELD_B[f]) for f in TEXT_FIELDS]
             self.roots = FieldStats(reader, ROOTS_FIELD, weight=ROOTS_WEIGHT, b=FIELD_B["head"])
@@ -220,11 +252,46 @@ class Engine:
         scores stay the lexical ones, on the scale the gap report's thresholds are calibrated
         on (:data:`search.gaps.model.CONFIDENT`).
         """
+        analyzed, ranked = self._rank(text, limit, meaning=meaning)
+        ranked = _shown(ranked[:limit], len(analyzed.slots))
+        terms = analyzed.terms
+        hits = [_hit(c, terms) for c in ranked]
+        return SearchResult(query=text or "", corrected=analyzed.corrected, hits=hits)
+
+    def explain(self, text: str, *, limit: int = CANDIDATES, meaning: bool = True) -> Explanation:
+        """What each stage made of ``text``: the slots searched, and for each of the first
+        ``limit`` candidates its first-stage rank and score, the re-ranking features, the
+        final score and whether the results would show it (``kb search --explain``)."""
+        analyzed, ranked = self._rank(text, limit, meaning=meaning)
+        shown = {id(c) for c in _shown(ranked[:limit], len(analyzed.slots))}
+        rows = [
+            ExplainedHit(
+                id=c.fields["id"],
+                title=c.fields["title_text"],
+                rank=n,
+                first_rank=c.first_rank,
+                bm25=round(c.bm25, 4),
+                question=round(c.question, 4),
+                heading=round(c.heading, 4),
+                meaning=None if c.meaning is None else round(c.meaning, 4),
+                score=round(c.score, 4),
+                shown=id(c) in shown,
+            )
+            for n, c in enumerate(ranked[:limit])
+        ]
+        slots = [
+            [{"terms": list(terms), "weight": weight} for terms, weight in slot.alternatives]
+            for slot in analyzed.slots
+        ]
+        return Explanation(query=text or "", corrected=analyzed.corrected, slots=slots, hits=rows)
+
+    def _rank(self, text: str, limit: int, *, meaning: bool) -> tuple[AnalyzedQuery, list[Candidate]]:
+        """The analysed query and every re-ranked candidate, best first, before any cut."""
         generation = self._current()
         reader, vocabulary = generation.reader()
-        analyzed = analyze_query(text or "", vocabulary, generation.synonyms)
+        analyzed = analyze_query(text or "", vocabulary, generation.synonyms, generation.cross)
         if not analyzed.slots or limit <= 0:
-            return SearchResult(query=text or "", corrected=analyzed.corrected)
+            return analyzed, []
         scored = bm25f(
             reader,
             analyzed.slots,
@@ -236,20 +303,13 @@ class Engine:
             cache=generation.postings,
         )
         candidates = [
-            Candidate(generation.stored(reader, s.docnum), s.score, s.slots, s.roots_only)
-            for s in scored.top(max(limit, CANDIDATES))
+            Candidate(generation.stored(reader, s.docnum), s.score, s.slots, s.roots_only, first_rank=n)
+            for n, s in enumerate(scored.top(max(limit, CANDIDATES)))
         ]
         ranked = rerank(candidates, analyzed.slots, _idf_function(reader, generation))
         if meaning and ranked and generation.vectors is not None and is_latin(text):
             ranked = _by_meaning(ranked, text, generation.vectors)
-        ranked = ranked[:limit]
-        if ranked and len(analyzed.slots) >= LONG_QUERY_WORDS:
-            # a pasted sentence narrows to what matches it well; it does not flood
-            floor = MIN_RELATIVE_SCORE * ranked[0].score
-            ranked = [c for c in ranked if c.score >= floor]
-        terms = analyzed.terms
-        hits = [_hit(c, terms) for c in ranked]
-        return SearchResult(query=text, corrected=analyzed.corrected, hits=hits)
+        return analyzed, ranked
 
     def _current(self) -> _Generation:
         """The generation to search; reopen when ``kb build`` switched the index."""
@@ -277,6 +337,16 @@ class Engine:
         return os.path.realpath(self.index_dir)
 
 
+def _shown(ranked: list[Candidate], words: int) -> list[Candidate]:
+    """What the results show of ``ranked``: a pasted sentence (``LONG_QUERY_WORDS`` or more)
+    narrows to what matches it well; it does not flood. Only what is shown is cut: the
+    re-ranking stages saw every candidate."""
+    if not ranked or words < LONG_QUERY_WORDS:
+        return ranked
+    floor = MIN_RELATIVE_SCORE * ranked[0].score
+    return [c for c in ranked if c.score >= floor]
+
+
 def _load_vectors(target: Path) -> ArticleVectors | None:
     """The generation's sentence vectors, when it has them and the encoder is installed here
     (an index built with the ``semantic`` extra still serves, lexically, without it)."""
@@ -297,6 +367,8 @@ def _by_meaning(ranked: list[Candidate], text: str, vectors: ArticleVectors) -> 
     if not cosines:
         return ranked
     order = blend([(c.fields["id"], c.score) for c in ranked], cosines)
+    for article, cosine in cosines.items():
+        by_id[article].meaning = cosine
     for article, value in order:
         by_id[article].score = value
     return [by_id[article] for article, _ in order]
