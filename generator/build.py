@@ -20,6 +20,7 @@ from kb_helpcenter.generator.builder import BuilderError, run_builder
 from kb_helpcenter.generator.checks import article_anchors, check_all, check_raw_html
 from kb_helpcenter.generator.fallback import write_fallback_index
 from kb_helpcenter.generator.generation import current, export_site, make_current, new_generation, remove_stale_work
+from kb_helpcenter.generator.learning import project_learned
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
 from kb_helpcenter.generator.loader import Loaded, load
 from kb_helpcenter.generator.manifest import manifest_dict, write_manifest
@@ -156,8 +157,12 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         manifest = manifest_dict(kb, articles, site_url=config.site_url)
         records = manifest_from_dict(manifest)
         previous = current(state)
+        learned = project_learned(project, records, enabled=config.learn)
         index = write_index(records, generation / "index", say=say,
-                            previous=previous / "index" if previous else _older_index(state))
+                            previous=previous / "index" if previous else _older_index(state),
+                            learned=[(a.article_id, a.question, a.weight) for a in learned])
+        if learned:
+            say(f"search learned {len(learned)} question(s) from operators and customers (kb learn lists them)")
         say(f"indexed {index.articles} articles for search in {index.seconds:.1f} s"
             + (f" ({index.vectors} English questions with sentence vectors)" if index.vectors else ""))
         meaning = meaning_summary()

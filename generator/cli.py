@@ -500,16 +500,20 @@ def _print_explanation(explanation: Any, as_json: bool) -> None:
 @click.option("--limit", "-n", default=3, show_default=True, type=click.IntRange(1, 20))
 @click.option("--format", "fmt", type=click.Choice(["text", "markdown", "html", "json"]), default="text",
               show_default=True, help="How to print the links.")
+@click.option("--sent", "sent", metavar="ID",
+              help="Record that you answered QUERY with article ID: search learns the pair (kb learn).")
 @project_option
-def link(query: str, limit: int, fmt: str, project: Path) -> None:
+def link(query: str, limit: int, fmt: str, sent: str | None, project: Path) -> None:
     """The best articles for QUERY as ready-to-paste links for an operator's reply.
 
     Short links (/a/<id>/) keep working when articles are renamed or moved; ?ref=op counts
-    what operators send.
+    what operators send. With --sent, the question and the article you sent are recorded, and
+    the next kb build teaches search that this question is answered by that article.
 
     \b
-    Example:
+    Examples:
       kb link "деньги не пришли после оплаты в терминале" --format markdown
+      kb link "деньги не пришли после оплаты в терминале" --sent terminal-payment-not-arrived
     """
     from kb_helpcenter.search.engine.index import IndexError_
     from kb_helpcenter.search.engine.searcher import Engine
@@ -525,9 +529,92 @@ def link(query: str, limit: int, fmt: str, project: Path) -> None:
     if not site_url:
         click.echo("kb: site_url is not set in mkdocs.yml: links are relative to the site root", err=True)
     result = engine.search(query, limit=limit)
+    if sent is not None:
+        _record_sent(project.resolve(), query, result, sent)
+        return
     if not result.hits:
         fail(f"no article matches {query!r}")
     click.echo(render_links(operator_links(result, site_url=site_url), fmt=fmt, query=result.query))
+
+
+def _record_sent(project: Path, query: str, result: Any, article_id: str) -> None:
+    """``kb link --sent``: the look-up as a search of source "cli", the article as its click."""
+    from kb_helpcenter.search.events.clean import EventError
+    from kb_helpcenter.search.events.schema import EventStoreError
+    from kb_helpcenter.search.events.store import EventStore, store_path
+    from kb_helpcenter.search.manifest import load_manifest
+
+    known = {a.id for a in load_manifest(project / ".kb" / "manifest.json").articles}
+    if article_id not in known:
+        raise click.BadParameter(f"no published article has the id {article_id!r}", param_hint="--sent")
+    ids = [h.id for h in result.hits]
+    try:
+        with EventStore(store_path(project)) as store:
+            query_id = store.record_query(query, hits=len(ids), top_ids=ids[:5], corrected=result.corrected,
+                                          normalized=result.corrected or query, source="cli")
+            store.record_click(query_id, article_id, ids.index(article_id) + 1 if article_id in ids else len(ids) + 1)
+    except (EventError, EventStoreError) as exc:
+        fail(f"{exc}")
+    click.echo(f"kb: recorded: {query!r} answered with {article_id}; the next kb build teaches search", err=True)
+
+
+@main.command(context_settings=CONTEXT)
+@click.option("--reject", nargs=2, metavar="ID QUESTION",
+              help="Never learn QUESTION for article ID (written to kb/_learned.yml).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@project_option
+@content_errors
+def learn(reject: tuple[str, str] | None, fmt: str, project: Path) -> None:
+    """What search learned from operators' links and customers' "yes" votes.
+
+    Each learned question counts like an alias of its article from the next kb build on.
+    Make a good one a real alias in the article's front matter; reject a wrong one.
+    extra.kb.learn: false in mkdocs.yml turns learning off.
+
+    \b
+    Examples:
+      kb learn
+      kb learn --reject refund-timing "деньги не пришли"
+    """
+    from kb_helpcenter.generator.learning import LEARNED_FILE, project_learned
+    from kb_helpcenter.generator.learning import reject as reject_pair
+    from kb_helpcenter.generator.siteconfig import load_site_config
+    from kb_helpcenter.search.manifest import ManifestError, load_manifest
+
+    project = project.resolve()
+    try:
+        manifest = load_manifest(project / ".kb" / "manifest.json")
+    except ManifestError as exc:
+        fail(f"{exc}")
+    if reject is not None:
+        article_id, question = reject
+        if article_id not in {a.id for a in manifest.articles}:
+            raise click.BadParameter(f"no published article has the id {article_id!r}", param_hint="--reject")
+        path = reject_pair(project, article_id, question)
+        click.echo(f"kb: {path.relative_to(project)}: search will not learn {question!r} for {article_id} "
+                   "(from the next kb build)", err=True)
+        return
+    enabled = load_site_config(project).learn
+    found = project_learned(project, manifest, enabled=enabled)
+    if fmt == "json":
+        click.echo(json.dumps({"enabled": enabled, "learned": [a.to_json() for a in found]},
+                              ensure_ascii=False, indent=2))
+        return
+    if not enabled:
+        click.echo("kb: learning is off (extra.kb.learn: false in mkdocs.yml)", err=True)
+        return
+    if not found:
+        click.echo("Nothing learned yet: operators' sent links (/ops/, kb link --sent) and customers' "
+                   f"\"yes\" votes after a search teach search. Rejected pairs: {LEARNED_FILE}.")
+        return
+    titles = {a.id: a.title for a in manifest.articles}
+    for alias in found:
+        evidence = ", ".join(part for part in (
+            f"{alias.operators} operator link(s)" if alias.operators else "",
+            f"{alias.customers} customer(s) said yes" if alias.customers else "",
+            f"{alias.against} said no" if alias.against else "") if part)
+        click.echo(f"{alias.article_id} ({titles.get(alias.article_id, '')}): {alias.question!r}  "
+                   f"weight {alias.weight:g}; {evidence}")
 
 
 if __name__ == "__main__":

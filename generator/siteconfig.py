@@ -53,6 +53,9 @@ class SiteConfig:
     raw_html: str  # "sanitize" (the default) or "trusted": see generator/sanitize.py
     theme: dict[str, Any]
     raw: dict[str, Any]
+    #: ``extra.kb.learn``: search learns aliases from operators' links and customers' "yes"
+    #: votes (search/events/learned.py); false turns it off.
+    learn: bool = True
 
 
 def load_site_config(project: Path) -> SiteConfig:
@@ -103,6 +106,11 @@ def load_site_config(project: Path) -> SiteConfig:
                                 f"found {raw_html!r}", hint="sanitize (the default) removes what could run; "
                                 "trusted keeps writers' HTML as written"))
         raw_html = "sanitize"
+    learn = kb_extra.get("learn", True)
+    if not isinstance(learn, bool):
+        problems.append(Problem(Location(rel), "extra.kb.learn", f"expected true or false, found {learn!r}",
+                                hint="false stops search from learning aliases from operators and customers"))
+        learn = True
     if problems:
         raise ContentError(problems)
     return SiteConfig(
@@ -118,4 +126,5 @@ def load_site_config(project: Path) -> SiteConfig:
         raw_html=raw_html,
         theme=theme,
         raw=data,
+        learn=learn,
     )

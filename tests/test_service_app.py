@@ -89,7 +89,11 @@ def test_suggest_link_health_and_openapi(serve, project):
     assert health["meaning"] == []  # a Russian help center: no English questions to embed
     spec = httpx.get(base + "/api/openapi.json").json()
     assert {"/api/search", "/api/suggest", "/api/link", "/api/click", "/api/feedback", "/a/{id}", "/healthz"} <= set(spec["paths"])
-    assert events(project, "queries") == []  # suggestions and links are not customers' searches
+    # suggestions are not searches; an operator's look-up is one, of source "ops" (search
+    # learns from the link then copied, and a look-up nobody answers is a gap)
+    recorded = events(project, "queries", count=1)
+    assert [(q["text"], q["source"]) for q in recorded] == [("деньги через терминал", "ops")]
+    assert link["query_id"] == recorded[0]["id"]
 
 
 def test_short_links_redirect_and_record_operator_links(serve, project):

@@ -27,9 +27,25 @@ from kb_helpcenter.search.engine.index import build_index  # noqa: E402
 from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
 
 
-def build_lexical(manifest, path: Path) -> None:
+def build_lexical(manifest, path: Path, learned=()) -> None:
     """kb's index without sentence vectors (they re-rank English queries only)."""
-    build_index(manifest, path, semantic=False)
+    build_index(manifest, path, semantic=False, learned=learned)
+
+
+def operator_links(queries: list[Query], work: Path) -> list[tuple[str, str, float]]:
+    """Learn as it would happen: each question looked up on /ops/ (a search of source "ops")
+    and answered with its expected page's link (the click); the aliases kb learns from that."""
+    from kb_helpcenter.search.events.learned import learned_aliases
+    from kb_helpcenter.search.events.store import EventStore
+
+    keys: dict[str, str] = {}  # the corpus's ids are paths; the store takes kb's [a-z0-9-] ids
+    with EventStore(work / "events.sqlite") as store:
+        for n, q in enumerate(queries):
+            query_id = store.record_query(q.text, hits=1, source="ops", session=f"operator{n % 3}x")
+            page = sorted(q.relevant)[0]
+            store.record_click(query_id, keys.setdefault(page, f"a{len(keys)}"), 1)
+        pages = {key: page for page, key in keys.items()}
+        return [(pages[a.article_id], a.question, a.weight) for a in learned_aliases(store)]
 
 
 def half(q: Query) -> str:

@@ -17,7 +17,7 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,6 +134,7 @@ def make_schema() -> Schema:
         moments=STORED(),
         alias_terms=STORED(),
         heading_terms=STORED(),
+        learned_terms=STORED(),
         head=TEXT(analyzer=analyzer(), phrase=False),
         body=TEXT(analyzer=analyzer(), phrase=False),
         roots=TEXT(analyzer=root_analyzer(), phrase=False),
@@ -154,8 +155,13 @@ class IndexInfo:
     vectors_new: int = 0
 
 
-def article_document(record: ArticleRecord) -> dict:
-    """The Whoosh document of one manifest record.
+#: A learned alias (:mod:`search.events.learned`) of weight 1.0 counts as much as a writer's.
+LEARNED_BOOST = HEAD_PARTS["aliases"]
+
+
+def article_document(record: ArticleRecord, learned: Sequence[tuple[str, float]] = ()) -> dict:
+    """The Whoosh document of one manifest record, with the questions search learned for it
+    (``(question, weight)``: they count like aliases, by their weight).
 
     The body (most of the text) is analysed once: its terms, its surface words and its
     passages' terms all come from one pass and are handed to Whoosh as token lists.
@@ -173,7 +179,8 @@ def article_document(record: ArticleRecord) -> dict:
         "headings": headings,
         "meta": meta,
     }
-    head = boosted([(head_parts[name], boost) for name, boost in HEAD_PARTS.items()])
+    head = boosted([(head_parts[name], boost) for name, boost in HEAD_PARTS.items()]
+                   + [(question, LEARNED_BOOST * weight) for question, weight in learned])
     short = "\n".join([record.title, aliases, record.summary, headings])
     snippet_source = passages(record.summary) + passages(
         record.body[:SNIPPET_CHARS], tokens=[t for t in body_tokens if t[0] < SNIPPET_CHARS]
@@ -192,6 +199,7 @@ def article_document(record: ArticleRecord) -> dict:
         ],
         "alias_terms": [analyze(a) for a in (record.title, *record.aliases)],
         "heading_terms": [analyze(h.title) for h in record.headings],
+        "learned_terms": [(analyze(question), weight) for question, weight in learned],
         "head": head,
         "body": [term for _, _, term in body_tokens if term],
         ROOTS_FIELD: short,
@@ -200,7 +208,8 @@ def article_document(record: ArticleRecord) -> dict:
 
 
 def build_index(manifest: Manifest, index_dir: Path, *, semantic: bool = True,
-                say: Callable[[str], None] = lambda line: None) -> IndexInfo:
+                say: Callable[[str], None] = lambda line: None,
+                learned: Sequence[tuple[str, str, float]] = ()) -> IndexInfo:
     """Index ``manifest`` into a new sibling of ``index_dir`` and switch ``index_dir`` to it.
 
     With ``semantic`` (and the optional encoder installed, :func:`search.meaning.vectors.enabled`),
@@ -211,23 +220,26 @@ def build_index(manifest: Manifest, index_dir: Path, *, semantic: bool = True,
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     previous = index_dir.resolve() if index_dir.is_symlink() and index_dir.exists() else None
     target = index_dir.parent / f"{index_dir.name}-{index_version()}-{time.time_ns()}"
-    info = write_index(manifest, target, previous=previous, semantic=semantic, say=say)
+    info = write_index(manifest, target, previous=previous, semantic=semantic, say=say, learned=learned)
     previous_name = _switch(index_dir, target)
     _prune(index_dir, keep={target.name, previous_name})
     return info
 
 
 def write_index(manifest: Manifest, target: Path, *, previous: Path | None = None, semantic: bool = True,
-                say: Callable[[str], None] = lambda line: None) -> IndexInfo:
+                say: Callable[[str], None] = lambda line: None,
+                learned: Sequence[tuple[str, str, float]] = ()) -> IndexInfo:
     """Index ``manifest`` into the new directory ``target`` (switching it in is the caller's:
     ``kb build`` makes it part of a site generation). Sentence vectors of texts that the index
-    at ``previous`` embedded already are copied, not embedded again."""
+    at ``previous`` embedded already are copied, not embedded again. ``learned`` are
+    ``(article id, question, weight)`` triples (:mod:`search.events.learned`): aliases search
+    learned from operators and customers; those of articles not in ``manifest`` are ignored."""
     started = time.perf_counter()
     version = index_version()
     target.mkdir(parents=True)
     vectors = vectors_new = 0
     try:
-        _write_whoosh(manifest, target)
+        _write_whoosh(manifest, target, learned)
         if semantic and vectors_enabled()[0]:
             vectors, vectors_new = write_vectors(manifest, target, previous=previous, say=say)
         meta = {
@@ -236,6 +248,7 @@ def write_index(manifest: Manifest, target: Path, *, previous: Path | None = Non
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "synonyms": [list(group) for group in manifest.synonyms],
             "loanwords": [list(group) for group in manifest.loanwords],
+            "learned": len(learned),
         }
         (target / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
@@ -244,12 +257,15 @@ def write_index(manifest: Manifest, target: Path, *, previous: Path | None = Non
     return IndexInfo(target, version, len(manifest.articles), time.perf_counter() - started, vectors, vectors_new)
 
 
-def _write_whoosh(manifest: Manifest, target: Path) -> None:
+def _write_whoosh(manifest: Manifest, target: Path, learned: Sequence[tuple[str, str, float]] = ()) -> None:
     writer = whoosh_index.create_in(str(target), make_schema()).writer(limitmb=256)
     vocabulary: set[str] = set()
+    by_article: dict[str, list[tuple[str, float]]] = {}
+    for article_id, question, weight in learned:
+        by_article.setdefault(article_id, []).append((question, max(0.0, min(1.0, float(weight)))))
     try:
         for record in manifest.articles:
-            document = article_document(record)
+            document = article_document(record, by_article.get(record.id, ()))
             vocabulary.update(document.pop(VOCABULARY_FIELD))
             writer.add_document(**document)
     except BaseException:

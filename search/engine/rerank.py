@@ -5,7 +5,8 @@ names one answer inside a long article. For the few dozen candidates of the firs
 
 - **nearest question**: the cosine (IDF-weighted, binary) between the query and the closest of
   the article's title and aliases — a customer's question that matches one way an article is
-  asked gets that article, even when the body is long and about many things;
+  asked gets that article, even when the body is long and about many things; questions learned
+  from operators and customers (:mod:`search.events.learned`) count too, times their weight;
 - **nearest heading**: the same against the article's headings, with less weight.
 
 ``score = bm25 / best_bm25 * coverage ** COVERAGE_POWER + QUESTION_WEIGHT * nearest_question +
@@ -64,6 +65,11 @@ def rerank(candidates: Sequence[Candidate], slots: Sequence[Slot], idf: Callable
         nearest = max(
             (_cosine(slots, weights, query_norm, set(terms), idf) for terms in c.fields.get("alias_terms") or ()),
             default=0.0,
+        )
+        # questions learned from operators and customers count by their weight
+        nearest = max(
+            [nearest] + [weight * _cosine(slots, weights, query_norm, set(terms), idf)
+                         for terms, weight in c.fields.get("learned_terms") or ()]
         )
         heading = max(
             (_cosine(slots, weights, query_norm, set(terms), idf) for terms in c.fields.get("heading_terms") or ()),

@@ -331,7 +331,9 @@ async def api_suggest(request: Request) -> JSONResponse:
 async def api_link(request: Request) -> JSONResponse:
     service: Service = request.app.state.service
     text = text_param(request.query_params)
+    started = time.perf_counter()
     result = service.engine().search(text, limit=_limit_param(request, default=3))  # operators: always fresh
+    latency = (time.perf_counter() - started) * 1000
     records = service.articles.current()
     hits = operator_links(result, site_url=service.articles.site_url)
     votes = service.feedback_scores()
@@ -339,7 +341,20 @@ async def api_link(request: Request) -> JSONResponse:
         record = records.get(hit["id"])
         hit["updated"] = record.updated if record else None
         hit["feedback"] = votes.get(hit["id"], {"yes": 0, "no": 0})
-    return JSONResponse({"query": result.query, "hits": hits}, headers={"Cache-Control": "no-store"})
+    # An operator's look-up is a search of source "ops": the link the operator then copies is
+    # recorded as its click (/api/click), and that pair is what search learns from.
+    query_id = None
+    if service.events is not None and result.query.strip():
+        query_id = secrets.token_urlsafe(16)
+        written = service.writer.submit("query", dict(
+            text=result.query, normalized=result.corrected or result.query, hits=len(hits),
+            top_ids=[h["id"] for h in hits[:5]], latency_ms=latency, corrected=result.corrected,
+            session=_session(request), source="ops", query_id=query_id,
+        ))
+        if written.done() and written.result() is Outcome.REFUSED:
+            query_id = None
+    return JSONResponse({"query": result.query, "query_id": query_id, "hits": hits},
+                        headers={"Cache-Control": "no-store"})
 
 
 async def api_click(request: Request) -> Response:

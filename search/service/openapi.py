@@ -28,8 +28,8 @@ OPENAPI: dict = {
             "parameters": [_Q],
             "responses": {"200": _json("Suggestions", "Suggestions"), "400": _ERROR}}},
         "/api/link": {"get": {
-            "summary": "Ready-to-send links for operators and helpdesk macros.",
-            "parameters": [_Q, _LIMIT],
+            "summary": "Ready-to-send links for operators and helpdesk macros (recorded as a search of source 'ops').",
+            "parameters": [_Q, _LIMIT, _SESSION],
             "responses": {"200": _json("Links", "Links"), "400": _ERROR}}},
         "/api/click": {"post": {
             "summary": "Record a click on a search result.",
@@ -59,7 +59,11 @@ OPENAPI: dict = {
             "query_id": {"type": "string", "nullable": True}}},
         "Suggestions": {"type": "object", "properties": {"suggestions": {"type": "array", "items": {
             "type": "object", "properties": {"title": {"type": "string"}, "url": {"type": "string"}}}}}},
-        "Links": {"type": "object", "properties": {"hits": {"type": "array", "items": {"type": "object", "properties": {
+        "Links": {"type": "object", "properties": {
+            "query": {"type": "string"},
+            "query_id": {"type": "string", "nullable": True,
+                         "description": "Post it to /api/click with the link the operator sends: search learns from it"},
+            "hits": {"type": "array", "items": {"type": "object", "properties": {
             k: {"type": "string"} for k in ("id", "title", "summary", "short_url", "url")}}}}},
         "Click": {"type": "object", "required": ["query_id", "article_id", "rank"], "properties": {
             "query_id": {"type": "string"}, "article_id": {"type": "string"}, "rank": {"type": "integer", "minimum": 1}}},

@@ -14,6 +14,7 @@
   var active = -1;
   var timer = null;
   var sequence = 0;
+  var queryId = null;
 
   function el(tag, cls, text) {
     var node = document.createElement(tag);
@@ -71,6 +72,7 @@
       .then(function (data) {
         if (mine !== sequence) return;  // an older answer arriving late
         hits = data.hits || [];
+        queryId = data.query_id || null;
         active = hits.length ? 0 : -1;
         render();
         status.textContent = hits.length ? "Найдено статей: " + hits.length : "Ничего не найдено";
@@ -86,7 +88,12 @@
     if (!hit) return;
     var text = hit.title + " — " + absolute(hit.short_url);
     if (withSummary && hit.summary) text = hit.summary + "\n" + absolute(hit.short_url);
-    var done = function () { status.textContent = "Скопировано: " + hit.title; };
+    var rank = active + 1;
+    var done = function () {
+      status.textContent = "Скопировано: " + hit.title;
+      // the copied link answers the question typed: search learns from the pair
+      if (queryId && window.kbSearch) window.kbSearch.click(queryId, hit.id, rank);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, function () { status.textContent = "Не удалось скопировать"; });
     } else {
