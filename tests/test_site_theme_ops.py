@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import time
+
 import httpx
 from playwright.sync_api import expect
 
 from kb_helpcenter.generator.build import build
 
 from browser import chromium
-from conftest import article, write_kb
+from conftest import KB, article, write_kb
 
 
 def make_project(tmp_path):
@@ -77,3 +81,29 @@ def test_article_short_link_and_heading_links_copy(serve, tmp_path):
         page.locator("#terminal-id .headerlink").click()
         assert page.evaluate("navigator.clipboard.readText()") == base + "/payment/terminal/#terminal-id"
         page.screenshot(path=str(tmp_path / "copied.png"))
+
+
+def test_a_link_copied_on_the_ops_page_teaches_search(serve, tmp_path):
+    project = make_project(tmp_path)
+    base = serve(project)
+    question = "клиент говорит что платёж не прошёл"
+    with chromium() as browser:
+        context = browser.new_context(viewport={"width": 1024, "height": 800})
+        context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
+        page = context.new_page()
+        page.goto(base + "/ops/")
+        page.keyboard.type(question)
+        expect(page.locator(".kb-ops__item").first).to_be_visible(timeout=10_000)
+        target = page.locator(".kb-ops__item", has_text="Оплатили через терминал")
+        target.dispatch_event("mousedown")
+        expect(page.locator(".kb-ops__status")).to_have_text("Скопировано: Оплатили через терминал, а деньги не пришли")
+    # the look-up is a search of source "ops", the copied link its click: kb learn sees the pair
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        learned = json.loads(subprocess.run([KB, "learn", "--format", "json", "-C", str(project)],
+                                            capture_output=True, text=True, check=True).stdout)["learned"]
+        if learned:
+            break
+        time.sleep(0.2)
+    assert [(a["article_id"], a["question"], a["operators"]) for a in learned] == [
+        ("terminal-payment", question, 1)]

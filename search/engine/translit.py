@@ -133,13 +133,14 @@ class CrossScript:
         native word that happens to sound like an English one ("делать" / "delete", "план" /
         "plane") must not. An inflected form is matched by its lemma ("бакета" → "бакет").
         """
+        forms = [word]
         if script_of(word) == "cyr":
             if is_dictionary_word(word):
                 return []
-            word = lemma(word)
-        if not eligible(word):
-            return []
-        found = [w for w in self._by_key.get(sound_key(word), ()) if sound_alike(word, w)]
+            forms.append(lemma(word))
         latin = to_latin(word)
-        found.sort(key=lambda w: (distance(to_latin(w), latin), w))
-        return found[:MAX_PARTNERS]
+        found = {
+            w for form in forms if eligible(form)
+            for w in self._by_key.get(sound_key(form), ()) if sound_alike(form, w)
+        }
+        return sorted(found, key=lambda w: (distance(to_latin(w), latin), w))[:MAX_PARTNERS]
