@@ -25,6 +25,8 @@ from search_corpora import (  # noqa: E402
     Query,
     Unavailable,
     banking77,
+    half,
+    operator_links,
     sample_kb,
     sample_queries,
     vk_cloud,
@@ -151,6 +153,60 @@ def run_quality(name: str, manifest: Manifest, queries: list[Query], *, russian:
         plain, plain_build = plain_whoosh(manifest, work, russian=russian)
         systems["plain_whoosh"] = {"build_s": plain_build, **evaluate(plain, queries)}
     return {"dataset": name, "articles": len(manifest.articles), "queries": len(queries), **systems}
+
+
+def run_vk_halves(manifest: Manifest, queries: list[Query]) -> dict:
+    """VK on its two fixed halves (:func:`search_corpora.half`): top-1, top-5, and the recall of
+    the first 50 candidates (what the re-ranking stages see, before any cut), each half scored
+    as it is and after learning from the other half as operators would teach it: every question
+    of the other half looked up on /ops/ and answered with its expected page's link."""
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        build_index(manifest, work / "base", semantic=False)
+        base = Engine.open(work / "base")
+        for test, train in (("A", "B"), ("B", "A")):
+            scored = [q for q in queries if half(q) == test]
+            taught = [q for q in queries if half(q) == train]
+            (work / train).mkdir()
+            learned = operator_links(taught, work / train)
+            build_index(manifest, work / f"learned-{train}", semantic=False, learned=learned)
+            engine = Engine.open(work / f"learned-{train}")
+            out[test] = {"plain": _half_scores(base, scored), "learned": _half_scores(engine, scored),
+                         "learned_aliases": len(learned)}
+    return out
+
+
+def _half_scores(engine: Engine, queries: list[Query]) -> dict:
+    ranks = []
+    for q in queries:
+        hits = engine.explain(q.text, limit=50).hits
+        ranks.append(next((h.rank for h in hits if h.id in q.relevant), None))
+    n = len(ranks) or 1
+    return {"n": len(ranks), "top1": sum(r == 0 for r in ranks) / n,
+            "top5": sum(r is not None and r < 5 for r in ranks) / n,
+            "recall50": sum(r is not None for r in ranks) / n}
+
+
+VK_TARGETS = {"top1": 0.42, "top5": 0.68, "recall50": 0.95}
+VK_LEARNED_TARGET = 0.50
+
+
+def _print_vk_halves(halves: dict) -> None:
+    print("\nvk halves (each half as it is, and after learning from the other half's operator links)")
+    print(f"  {'half':5} {'':8} {'n':>4} {'top1':>6} {'top5':>6} {'rec@50':>7}")
+    for name, row in halves.items():
+        for kind in ("plain", "learned"):
+            s = row[kind]
+            print(f"  {name:5} {kind:8} {s['n']:4d} {s['top1']:6.3f} {s['top5']:6.3f} {s['recall50']:7.3f}")
+    verdicts = []
+    for metric, target in VK_TARGETS.items():
+        worst = min(row["plain"][metric] for row in halves.values())
+        verdicts.append(f"{metric} {worst:.3f} {'ok' if worst >= target else 'MISSED'} (>= {target})")
+    worst = min(row["learned"]["top1"] for row in halves.values())
+    verdicts.append(f"learned top1 {worst:.3f} {'ok' if worst >= VK_LEARNED_TARGET else 'MISSED'} "
+                    f"(>= {VK_LEARNED_TARGET})")
+    print("  targets (worst half): " + "; ".join(verdicts))
 
 
 def run_speed(queries: list[Query], *, articles: int = 10_000, english: list[Query] | None = None) -> dict:
@@ -312,6 +368,9 @@ def main(argv: list[str] | None = None) -> int:
             continue
         result = run_quality(name, manifest, pick(queries), russian=russian)
         _print_quality(result)
+        if name == "vk":
+            result["halves"] = run_vk_halves(manifest, queries)
+            _print_vk_halves(result["halves"])
         (OUT / f"search-{name}.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
     if args.only in (None, "speed"):
         result = run_speed(speed_queries, articles=args.articles, english=english_queries)

@@ -15,6 +15,7 @@ Datasets are read from ``../shared/datasets`` relative to the repository and nev
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 from dataclasses import dataclass
@@ -155,6 +156,28 @@ def vk_cloud() -> tuple[Manifest, list[Query]]:
         if relevant:
             queries.append(Query(row["question"], relevant))
     return Manifest(articles=tuple(articles), loanwords=default_loanwords()), queries
+
+
+def operator_links(queries: list[Query], work: Path) -> list[tuple[str, str, float]]:
+    """Learn as it would happen: each question looked up on /ops/ (a search of source "ops")
+    and answered with its expected page's link (the click); the aliases kb learns from that."""
+    from kb_helpcenter.search.events.learned import learned_aliases
+    from kb_helpcenter.search.events.store import EventStore
+
+    keys: dict[str, str] = {}  # the corpus's ids are paths; the store takes kb's [a-z0-9-] ids
+    with EventStore(work / "events.sqlite") as store:
+        for n, q in enumerate(queries):
+            query_id = store.record_query(q.text, hits=1, source="ops", session=f"operator{n % 3}x")
+            page = sorted(q.relevant)[0]
+            store.record_click(query_id, keys.setdefault(page, f"a{len(keys)}"), 1)
+        pages = {key: page for page, key in keys.items()}
+        return [(pages[a.article_id], a.question, a.weight) for a in learned_aliases(store)]
+
+
+def half(q: Query) -> str:
+    """The VK question's fixed half, ``"A"`` or ``"B"``: the first byte of the question's SHA-1,
+    even or odd. Constants are chosen on one half and checked on the other."""
+    return "A" if hashlib.sha1(q.text.encode()).digest()[0] % 2 == 0 else "B"
 
 
 # ---- the sample help center ------------------------------------------------------------------

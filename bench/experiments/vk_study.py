@@ -11,7 +11,6 @@ expected page(s) and what ranked above them.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import sys
 import tempfile
 from pathlib import Path
@@ -21,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_corpora import Query, vk_cloud  # noqa: E402
+from search_corpora import Query, half, operator_links, vk_cloud  # noqa: E402, F401
 
 from kb_helpcenter.search.engine.index import build_index  # noqa: E402
 from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
@@ -30,27 +29,6 @@ from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402
 def build_lexical(manifest, path: Path, learned=()) -> None:
     """kb's index without sentence vectors (they re-rank English queries only)."""
     build_index(manifest, path, semantic=False, learned=learned)
-
-
-def operator_links(queries: list[Query], work: Path) -> list[tuple[str, str, float]]:
-    """Learn as it would happen: each question looked up on /ops/ (a search of source "ops")
-    and answered with its expected page's link (the click); the aliases kb learns from that."""
-    from kb_helpcenter.search.events.learned import learned_aliases
-    from kb_helpcenter.search.events.store import EventStore
-
-    keys: dict[str, str] = {}  # the corpus's ids are paths; the store takes kb's [a-z0-9-] ids
-    with EventStore(work / "events.sqlite") as store:
-        for n, q in enumerate(queries):
-            query_id = store.record_query(q.text, hits=1, source="ops", session=f"operator{n % 3}x")
-            page = sorted(q.relevant)[0]
-            store.record_click(query_id, keys.setdefault(page, f"a{len(keys)}"), 1)
-        pages = {key: page for page, key in keys.items()}
-        return [(pages[a.article_id], a.question, a.weight) for a in learned_aliases(store)]
-
-
-def half(q: Query) -> str:
-    """``"A"`` or ``"B"``: the first byte of the question's SHA-1, even or odd."""
-    return "A" if hashlib.sha1(q.text.encode()).digest()[0] % 2 == 0 else "B"
 
 
 def rank_of(ids: list[str], q: Query) -> int | None:
