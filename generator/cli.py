@@ -403,9 +403,13 @@ def gaps(questions_files: tuple[Path, ...], text_column: str | None, use_events:
         now = now.replace(tzinfo=now.tzinfo or dt.UTC).astimezone(dt.UTC) if now else None
     except ValueError as exc:
         fail(str(exc), code=2)
+    from kb_helpcenter.generator.learning import rejected
+
+    config = load_site_config(project)
     request = GapsRequest(questions_files=questions_files, text_column=text_column, use_events=use_events,
                           since_days=since, out_dir=out_dir, formats=chosen, now=now,
-                          retention_days=load_site_config(project).retention_days)
+                          retention_days=config.retention_days, learn=config.learn,
+                          rejected=tuple(rejected(project)))
     try:
         run = run_report(project, request, echo=lambda line: click.echo(line, err=True))
     except GapsError as exc:

@@ -289,3 +289,23 @@ def test_customers_html_in_a_ticket_is_text_in_the_draft(shop: Path):
     # the export's HTML was stripped by the parser; the Markdown link stays as the text typed
     assert "\\[тут\\]\\(javascript:alert\\(2\\)\\)" in body
     assert not check(shop).errors
+
+
+def test_learned_questions_are_listed_for_writers_escaped_and_rejected_ones_left_out(shop: Path):
+    at = datetime(2026, 5, 31, tzinfo=UTC)
+    with EventStore(store_path(shop)) as store:
+        for text, article_id in (("<b>деньги</b> ушли, а <script>alert(1)</script> заказ +7 999 123-45-67", "refund"),
+                                 ("платёж завис", "terminal-payment"), ("хочу частями", "installments")):
+            query = store.record_query(text, hits=1, source="ops", at=at)
+            store.record_click(query, article_id, 1, at=at)
+    assert CliRunner().invoke(main, ["learn", "--reject", "installments", "хочу частями", "-C", str(shop)]).exit_code == 0
+    result = CliRunner().invoke(main, ["gaps", "-C", str(shop), "--events", "--now", NOW])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((shop / "reports" / "gaps.json").read_text(encoding="utf-8"))
+    assert sorted((a["article_id"], a["operators"]) for a in data["learned"]) == [("refund", 1), ("terminal-payment", 1)]
+    page = (shop / "reports" / "gaps.html").read_text(encoding="utf-8")
+    assert "Learned from operators and customers" in page and "платёж завис" in page
+    assert "&lt;script&gt;" in page and "<script" not in page.lower() and "123-45-67" not in page
+    assert "хочу частями" not in page
+    markdown = (shop / "reports" / "gaps.md").read_text(encoding="utf-8")
+    assert "платёж завис" in markdown and "\\<script\\>" in markdown

@@ -21,6 +21,7 @@ from typing import Any
 
 from kb_helpcenter.search.engine.index import IndexError_
 from kb_helpcenter.search.engine.searcher import Engine
+from kb_helpcenter.search.events.learned import learned_aliases
 from kb_helpcenter.search.events.schema import EventStoreError
 from kb_helpcenter.search.events.store import EventStore, store_path
 from kb_helpcenter.search.gaps.find import QuestionSet, find_gaps
@@ -53,6 +54,10 @@ class GapsRequest:
     formats: tuple[str, ...] = FORMATS
     now: datetime | None = None
     retention_days: int = 365
+    #: Learned aliases (search.events.learned): listed for writers unless learning is off;
+    #: ``rejected`` are the project's ``kb/_learned.yml`` pairs.
+    learn: bool = True
+    rejected: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,7 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
         })
     most_no: tuple = ()
     most_sent: tuple = ()
+    learned: tuple = ()
     if request.use_events or not request.questions_files:
         path = store_path(project)
         if not path.exists():
@@ -162,12 +168,18 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
                 inputs["events"] = add_events(questions, store)
                 titles = {a.id: a.title for a in manifest.articles}
                 most_no, most_sent = article_signals(store, titles, since=since)
+                if request.learn:
+                    known = [(a.id, text) for a in manifest.articles for text in (a.title, *a.aliases)]
+                    learned = tuple(a for a in learned_aliases(store, now=now, rejected=request.rejected, known=known)
+                                    if a.article_id in titles)
         except EventStoreError as exc:
             raise GapsError(str(exc)) from exc
         echo("kb: events: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in inputs["events"].items()))
     report = find_gaps(questions, cached_search(engine), articles=article_questions(manifest),
                        progress=StderrProgress(echo), embed=sentence_encoder(project / ".kb" / "index"))
-    context = ReportContext(inputs=inputs, most_no_votes=most_no, most_sent=most_sent)
+    titles = {a.id: a.title for a in manifest.articles}
+    context = ReportContext(inputs=inputs, most_no_votes=most_no, most_sent=most_sent,
+                            learned=tuple((a, titles.get(a.article_id, "")) for a in learned))
     out_dir = request.out_dir if request.out_dir.is_absolute() else project / request.out_dir
     paths = write_reports(report, context, out_dir, formats=request.formats)
     t = report.totals

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kb_helpcenter.search.events.learned import LearnedAlias
 from kb_helpcenter.search.gaps.model import ArticleCount, Gap
 
 
@@ -21,6 +22,9 @@ class ReportContext:
     inputs: dict[str, Any] = field(default_factory=dict)
     most_no_votes: tuple[ArticleCount, ...] = ()
     most_sent: tuple[ArticleCount, ...] = ()
+    #: What search learned from operators and customers (search.events.learned), with each
+    #: article's title: the writers' "add this alias" list of proven questions.
+    learned: tuple[tuple[LearnedAlias, str], ...] = ()
     title: str = "Search gaps"
 
 

@@ -62,6 +62,8 @@ def to_json(report: GapReport, context: ReportContext) -> dict[str, Any]:
                               for a in context.most_no_votes],
             "most_sent": [{"id": a.id, "title": a.title, "sent": a.count} for a in context.most_sent],
         },
+        "learned": [{**alias.to_json(), "question": mask(alias.question), "title": title}
+                    for alias, title in context.learned],
     }
 
 
@@ -96,7 +98,20 @@ def render_markdown(report: GapReport, context: ReportContext, *, top: int = 20)
             lines.append(f"- **{title}** (`{g.nearest.id if g.nearest else ''}`): add “{md_escape(mask(g.label))}” "
                          f"— {g.size} questions")
         lines.append("")
+    if context.learned:
+        lines += ["## Learned from operators and customers: make them aliases", ""]
+        for alias, title in context.learned[:top]:
+            lines.append(f"- **{md_escape(title)}** (`{alias.article_id}`): “{md_escape(mask(alias.question))}” "
+                         f"— {_evidence(alias)}")
+        lines.append("")
     return "\n".join(lines)
+
+
+def _evidence(alias) -> str:
+    parts = [f"{alias.operators} operator link(s)" if alias.operators else "",
+             f"{alias.customers} customer(s) said yes" if alias.customers else "",
+             f"{alias.against} said no" if alias.against else ""]
+    return ", ".join(p for p in parts if p)
 
 
 CSV_COLUMNS = ("rank", "kind", "label", "size", "weight", "trend", "search", "tickets", "feedback",

@@ -123,6 +123,19 @@ def render_html(report: GapReport, context: ReportContext) -> str:
         body.append("</table>")
     else:
         body.append("<p>None.</p>")
+    body.append("<h2>Learned from operators and customers: make them aliases</h2>")
+    if context.learned:
+        body.append('<p class="meta">Search already counts these questions for their articles '
+                    "(<code>kb learn</code>); add the good ones to the article's <code>aliases</code>, "
+                    "reject a wrong one with <code>kb learn --reject ID QUESTION</code>.</p>")
+        body.append('<table class="list"><tr><th>article</th><th>question</th><th>operators</th>'
+                    "<th>customers: yes</th><th>no</th></tr>")
+        for alias, title in context.learned:
+            body.append(f"<tr><td><code>{_e(alias.article_id)}</code> {_e(title)}</td><td>{_text(alias.question)}</td>"
+                        f"<td>{alias.operators}</td><td>{alias.customers}</td><td>{alias.against}</td></tr>")
+        body.append("</table>")
+    else:
+        body.append("<p>Nothing learned yet.</p>")
     body += _articles("Articles with the most “no” votes", context.most_no_votes, ("no", "yes"))
     body += _articles("Articles operators send most", context.most_sent, ("sent",))
     return (
