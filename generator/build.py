@@ -20,7 +20,7 @@ from kb_helpcenter.generator.builder import BuilderError, run_builder
 from kb_helpcenter.generator.checks import article_anchors, check_all, check_raw_html
 from kb_helpcenter.generator.fallback import write_fallback_index
 from kb_helpcenter.generator.generation import current, export_site, make_current, new_generation, remove_stale_work
-from kb_helpcenter.generator.learning import project_learned
+from kb_helpcenter.generator.learning import project_learned, rejected
 from kb_helpcenter.generator.links import redirects_for, tombstones_for, write_stubs
 from kb_helpcenter.generator.loader import Loaded, load
 from kb_helpcenter.generator.manifest import manifest_dict, write_manifest
@@ -99,6 +99,10 @@ def check(project: Path) -> CheckResult:
         problems.extend(check_raw_html(loaded.kb))
     published = load_published(project)
     problems.extend(check_published(loaded.kb, published, article_anchors(loaded.kb)))
+    try:
+        rejected(project)  # kb/_learned.yml: read by every build that learns
+    except ContentError as exc:
+        problems.extend(exc.problems)
     return CheckResult(config, loaded, sort_problems(problems), published)
 
 

@@ -36,23 +36,27 @@ def rejected(project: Path) -> list[tuple[str, str]]:
     path = project / LEARNED_FILE
     if not path.is_file():
         return []
+    text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
+        root = yaml.compose(text)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ContentError([Problem(Location(LEARNED_FILE, line), "", f"YAML syntax error: {exc.problem}")]) from None
     entries = data.get("rejected") if isinstance(data, dict) else None
     if entries is None:
         entries = []
+    lines = _entry_lines(root)
     problems, pairs = [], []
     if not isinstance(entries, list):
         problems.append(Problem(Location(LEARNED_FILE, 1), "rejected", "expected a list",
                                 hint='write - {article: ID, question: "..."}'))
         entries = []
-    for n, entry in enumerate(entries, 1):
+    for n, entry in enumerate(entries):
         if not (isinstance(entry, dict) and isinstance(entry.get("article"), str)
                 and isinstance(entry.get("question"), str) and entry["question"].strip()):
-            problems.append(Problem(Location(LEARNED_FILE, 1), f"rejected[{n}]",
+            line = lines[n] if n < len(lines) else 1
+            problems.append(Problem(Location(LEARNED_FILE, line), "rejected",
                                     "each entry needs an article id and a question",
                                     hint='write - {article: ID, question: "..."}'))
             continue
@@ -60,6 +64,16 @@ def rejected(project: Path) -> list[tuple[str, str]]:
     if problems:
         raise ContentError(problems)
     return pairs
+
+
+def _entry_lines(root: yaml.Node | None) -> list[int]:
+    """The line of each entry of ``rejected:`` (1-based), for located errors."""
+    if not isinstance(root, yaml.MappingNode):
+        return []
+    for key, value in root.value:
+        if key.value == "rejected" and isinstance(value, yaml.SequenceNode):
+            return [item.start_mark.line + 1 for item in value.value]
+    return []
 
 
 def reject(project: Path, article_id: str, question: str) -> Path:

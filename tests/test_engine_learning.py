@@ -162,3 +162,11 @@ def test_learned_questions_are_masked(tmp_path):
         store.record_click(query, "sms-code", 1)
         learned = learned_aliases(store)
     assert [a.question for a in learned] == ["не приходит код на [email]"]
+
+
+def test_a_broken_rejections_file_is_a_located_error_for_check_and_build(tmp_path):
+    root = write_kb(tmp_path / "p", {**FILES, "kb/_learned.yml": "rejected:\n  - {article: reset-password}\n"})
+    result = run("check", "-C", str(root))
+    assert result.exit_code == 1
+    assert "kb/_learned.yml:2: rejected: each entry needs an article id and a question" in result.stderr
+    assert run("build", "-C", str(root)).exit_code == 1
