@@ -120,7 +120,10 @@ def check_project(project: Path) -> list[Check]:
         meta = read_meta(target)
         vectors = _vector_rows(target)
         vectors = f", {vectors} English questions with sentence vectors" if vectors else ", no sentence vectors"
-        found = f"version {meta.get('version')}, {meta.get('articles')} articles{vectors}"
+        learned = meta.get("learned") or 0
+        loanwords = len(meta.get("loanwords") or ())
+        found = (f"version {meta.get('version')}, {meta.get('articles')} articles{vectors}, "
+                 f"{loanwords} loanword groups, {learned} learned questions (kb learn)")
         out.append(Check("search index", "ok", found))
     except IndexUnavailable as exc:
         state = "missing" if "no search index" in str(exc) else "stale"

@@ -43,7 +43,8 @@ def test_doctor_on_a_built_project_with_events(small_kb):
     # the suite runs with the models installed (make test: kb install-models)
     assert found["meaning: English"]["state"] == "ok" and "all-MiniLM-L6-v2" in found["meaning: English"]["found"]
     assert found["site"]["state"] == "ok" and found["search index"]["state"] == "ok"
-    assert "2 articles, no sentence vectors" in found["search index"]["found"]
+    assert "2 articles, no sentence vectors, " in found["search index"]["found"]
+    assert "loanword groups, 0 learned questions (kb learn)" in found["search index"]["found"]
     assert found["event store"]["state"] == "ok"
     assert "1 queries, 0 clicks, 0 feedback, 0 sent_links" in found["event store"]["found"]
     assert (events.stat().st_mtime_ns, events.stat().st_size) == before  # read-only
