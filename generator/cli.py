@@ -216,7 +216,11 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
         fail("--workers goes without --dev (the preview rebuilds in one process)", code=2)
     from kb_helpcenter.search.meaning.models import summary as meaning_summary
 
-    click.echo(f"kb: serving {project.name} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
+    busy = _port_in_use(host, port)
+    if busy:
+        fail(f"port {port} on {host} is in use ({busy}): stop what listens there, or choose another port, "
+             f"e.g. kb serve --port {port + 1 if port < 65535 else 8001}", code=2)
+    click.echo(f"kb: serving {_site_name(project)} on http://{host}:{port}/ (Ctrl+C stops)", err=True)
     click.echo(f"kb: meaning: {meaning_summary()}", err=True)
     # A short graceful shutdown: preview pages and slow clients hold requests open.
     options = {"host": host, "port": port, "log_level": "warning", "timeout_graceful_shutdown": 3,
@@ -239,6 +243,37 @@ def serve(host: str, port: int, dev: bool, drafts: bool, workers: int, cache_siz
                                cors_origins=config.cors_origins, retention_days=config.retention_days)
     os.environ[ENV_VAR] = settings.to_env()
     uvicorn.run("kb_helpcenter.search.service.app:create_app_from_env", factory=True, workers=workers, **options)
+
+
+def _port_in_use(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on (another server there), or None when it can."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        return f"the host name does not resolve: {exc.strerror}"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return "another kb serve, or another server"
+            return exc.strerror or str(exc)
+    return None
+
+
+def _site_name(project: Path) -> str:
+    """The help center's name for messages (``site_name``), or the folder's when unreadable."""
+    from kb_helpcenter.generator.siteconfig import load_site_config
+
+    try:
+        return f"«{load_site_config(project).site_name}»" if (project / "mkdocs.yml").is_file() else project.name
+    except ContentError:
+        return project.name
 
 
 def _index_is_current(project: Path) -> bool:

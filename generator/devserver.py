@@ -95,4 +95,34 @@ def create_preview_app(project: Path, *, drafts: bool = False):
     app = create_app(ServiceSettings(site_dir=project / "site", state_dir=project / ".kb", record_events=False),
                      extra_routes=[Route("/__kb/reload", reload_endpoint)])
     app.router.lifespan_context = lifespan
-    return app
+    return RequestLog(app)
+
+
+class RequestLog:
+    """ASGI middleware of the preview: one line per request on stderr (method, path, status,
+    milliseconds), so a writer sees what the browser asked for. No client addresses."""
+
+    def __init__(self, app, *, echo=None):
+        self.app = app
+        self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
+
+    def __getattr__(self, name):  # the wrapped app's state, router, ... (tests and uvicorn)
+        return getattr(self.app, name)
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http" or scope.get("path") == "/__kb/reload":
+            await self.app(scope, receive, send)  # the page's reload poll would flood the log
+            return
+        started = time.perf_counter()
+        status = {"code": 0}
+
+        async def sending(message):
+            if message["type"] == "http.response.start":
+                status["code"] = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            ms = (time.perf_counter() - started) * 1000
+            self.echo(f"kb: {scope.get('method', '')} {scope.get('path', '')} {status['code']} {ms:.0f} ms")

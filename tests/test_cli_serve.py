@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+import socket
+import subprocess
 import time
 
 import httpx
 
-from conftest import article, write_kb
+from conftest import KB, article, free_port, wait_until_up, write_kb
 
 
 def test_serve_builds_and_serves_the_site(serve, small_kb):
@@ -78,3 +81,35 @@ def test_serve_rebuilds_an_index_written_by_another_version_of_kb(serve, small_k
     base = serve(small_kb)  # kb serve sees the index is not its own and builds first
     found = httpx.get(base + "/api/search", params={"q": "терминал"})
     assert found.status_code == 200 and found.json()["hits"][0]["id"] == "terminal-payment"
+
+
+def test_a_busy_port_is_one_line_that_suggests_another(small_kb):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run([KB, "serve", "--port", str(port), "-C", str(small_kb)],
+                                capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.stderr
+    assert f"port {port} on 127.0.0.1 is in use" in lines[0] and f"kb serve --port {port + 1}" in lines[0]
+
+
+def test_serve_names_the_help_center_and_the_preview_logs_each_request(tmp_path):
+    project = write_kb(tmp_path / "p", {"kb/s/a.md": article("a", "Статья")})
+    port = free_port()
+    proc = subprocess.Popen([KB, "serve", "--dev", "--port", str(port), "-C", str(project)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(base, proc)
+        assert httpx.get(base + "/s/a/").status_code == 200
+        assert httpx.get(base + "/no/such/").status_code == 404
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "kb: serving «Тестовая справка» on http://127.0.0.1:" in err.splitlines()[0]
+    assert re.search(r"^kb: GET /s/a/ 200 \d+ ms$", err, re.M), err
+    assert re.search(r"^kb: GET /no/such/ 404 \d+ ms$", err, re.M), err
+    assert "127.0.0.1:" not in "".join(line for line in err.splitlines() if line.startswith("kb: GET"))
