@@ -142,6 +142,11 @@ def test_the_package_list_names_every_package():
     config = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
     packages = {p.parent for name in PACKAGES for p in (REPO / name).rglob("__init__.py")}
     expected = {PREFIX + _module_name(p / "__init__.py") for p in packages if "starter" not in p.parts}
+    # folders of shipped files (the starter project, the theme's assets and partials) are data
+    # packages: each must be listed too, or setuptools warns and a new folder is not installed
+    data = [REPO / "generator" / "starter", REPO / "site_theme" / "assets", REPO / "site_theme" / "partials"]
+    expected |= {PREFIX + ".".join(d.relative_to(REPO).parts) for top in data for d in [top, *top.rglob("*")]
+                 if d.is_dir() and "__pycache__" not in d.parts}
     assert set(config["packages"]) == expected
     assert config["package-dir"] == {PREFIX + name: name for name in PACKAGES}
 

@@ -38,7 +38,7 @@ def clean_env(bin_dir: Path) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def dists(tmp_path_factory) -> dict[str, Path]:
+def dists(tmp_path_factory) -> dict[str, Path | str]:
     """The wheel and the sdist, built as a release would be: from a copy of the files git would
     commit (no ``build/``, ``*.egg-info`` or caches of this checkout can leak into them)."""
     source = tmp_path_factory.mktemp("source")
@@ -48,8 +48,15 @@ def dists(tmp_path_factory) -> dict[str, Path]:
             (source / rel).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy2(REPO / rel, source / rel)
     out = tmp_path_factory.mktemp("dist")
-    run(sys.executable, "-m", "build", "--wheel", "--sdist", "--outdir", out, source, cwd=out)
-    return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz"))}
+    log = run(sys.executable, "-m", "build", "--wheel", "--sdist", "--outdir", out, source, cwd=out)
+    return {"wheel": next(out.glob("*.whl")), "sdist": next(out.glob("*.tar.gz")), "log": log}
+
+
+def test_packaging_is_quiet(dists):
+    # no setuptools deprecation boxes: every folder of shipped files is a listed data package
+    assert "Package would be ignored" not in dists["log"]
+    assert "is absent from the `packages` configuration" not in dists["log"]
+    assert "SetuptoolsDeprecationWarning" not in dists["log"]
 
 
 def wheel_files(wheel: Path) -> set[str]:
@@ -66,7 +73,8 @@ def test_the_wheel_holds_the_package_and_nothing_else(dists):
                    "kb_helpcenter/generator/starter/mkdocs.yml", "kb_helpcenter/generator/starter/gitignore",
                    "kb_helpcenter/generator/starter/kb/start/how-to-use-help.md",
                    "kb_helpcenter/generator/starter/deploy/nginx.conf",
-                   "kb_helpcenter/generator/starter/deploy/kb.service"):
+                   "kb_helpcenter/generator/starter/deploy/kb.service",
+                   "kb_helpcenter/site_theme/sitemap.xml", "kb_helpcenter/search/engine/loanwords.yml"):
         assert needed in files, needed
     assert not any(part in name for name in files for part in ("tests/", "bench/", "__pycache__"))
 
