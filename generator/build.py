@@ -147,7 +147,7 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
         if strict and builder_warnings:
             raise ContentError(warnings)
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
-        scripted = clean_pages(out, marker, sanitize=config.raw_html == "sanitize")
+        scripted = clean_pages(out, marker, sanitize=config.raw_html == "sanitize", language=config.language)
         cleaned = {p.location.path for p in result.warnings if p.message.startswith("raw HTML: ")}
         if cleaned:
             say(f"raw HTML: removed what could run from {len(cleaned)} article(s) (kb check lists it)")

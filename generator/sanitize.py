@@ -293,22 +293,26 @@ def sanitize_markdown(text: str) -> str:
     return "".join(out) + text[position:]
 
 
-def clean_pages(site_dir: Path, marker: str, *, sanitize: bool) -> list[str]:
+def clean_pages(site_dir: Path, marker: str, *, sanitize: bool, language: str = "ru") -> list[str]:
     """Clean each built page's article body, found between the build's marks (the first start
     mark and the last end mark: a body that copies a mark stays inside them), and drop the
-    marks; with ``sanitize=False`` (``raw_html: trusted``) only the marks go. One pass over the
-    pages: returns those that still carry an executable inline script (relative paths)."""
+    marks; with ``sanitize=False`` (``raw_html: trusted``) only the marks go. The same pass
+    points each page's skip link at its title (:func:`generator.skiplink.skip_to_title`).
+    Returns the pages that still carry an executable inline script (relative paths)."""
     from kb_helpcenter.generator.csp import inline_scripts
+    from kb_helpcenter.generator.skiplink import skip_to_title
 
     start, end = f"<!--kb-body-{marker}-->", f"<!--/kb-body-{marker}-->"
     scripted = []
     for page in sorted(site_dir.rglob("*.html")):
-        html = page.read_text(encoding="utf-8")
+        original = html = page.read_text(encoding="utf-8")
         first = html.find(start)
         last = html.rfind(end)
         if first >= 0 and last >= first:
             body = html[first + len(start):last]
             html = html[:first] + (sanitize_html(body) if sanitize else body) + html[last + len(end):]
+        html = skip_to_title(html, language=language)
+        if html != original:
             page.write_text(html, encoding="utf-8")
         if "<script" in html and inline_scripts(html):
             scripted.append(page.relative_to(site_dir).as_posix())
