@@ -170,3 +170,19 @@ def test_a_broken_rejections_file_is_a_located_error_for_check_and_build(tmp_pat
     assert result.exit_code == 1
     assert "kb/_learned.yml:2: rejected: each entry needs an article id and a question" in result.stderr
     assert run("build", "-C", str(root)).exit_code == 1
+
+
+def test_snippets_read_as_sentences(tmp_path):
+    body = ("Товар с недостатком\n\nКогда обнаружен недостаток, напишите нам о [возврате](../storage/bucket.md) .\n\n"
+            "## Что можно сделать\n\nВернуть деньги или заменить товар.\n")
+    root = write_kb(tmp_path / "p", {
+        "kb/returns/defect.md": article("defect", "Брак", body),
+        "kb/storage/bucket.md": FILES["kb/storage/bucket.md"],
+        "kb/_synonyms.yml": "- [возврат, вернуть деньги]\n",
+    })
+    build(root)
+    result = run("search", "возврат", "--json", "-C", str(root))
+    snippet = json.loads(result.stdout)["hits"][0]["snippet"]
+    assert "Товар с недостатком. Когда" in snippet  # a heading line ends before the next sentence
+    assert "<mark>возврате</mark>." in snippet  # no space before the full stop
+    assert "<mark>деньги</mark>" not in snippet and "<mark>Вернуть</mark>" not in snippet  # a synonym, not typed

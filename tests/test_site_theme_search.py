@@ -292,3 +292,19 @@ def test_no_page_loads_material_search_or_inline_scripts(project):
     assert 'data-kb-search="page"' in results and 'name="robots" content="noindex"' in results
     not_found = (project / "site" / "404.html").read_text(encoding="utf-8")
     assert 'action="/search/"' in not_found
+
+
+def test_results_mark_what_was_typed_never_negation_or_unasked_synonyms(serve, project, browser):
+    base = serve(project)
+    page, problems = open_page(browser, 1280)
+    page.goto(base + "/search/?q=" + "деньги не пришли")
+    first = page.locator(".kb-results__item").first
+    expect(first.locator(".kb-hit__title")).to_have_text("Оплатили через терминал, а деньги не пришли")
+    marked = [m.lower() for m in page.locator(".kb-results__item mark").all_inner_texts()]
+    assert "деньги" in marked and "пришли" in marked
+    assert "не" not in marked  # found, never marked
+    page.goto(base + "/search/?q=симка")
+    expect(page.locator(".kb-results__item").first.locator(".kb-hit__title")).to_have_text("Телефон не видит SIM-карту")
+    snippet_marks = page.locator(".kb-results__item .kb-hit__text mark").all_inner_texts()
+    assert snippet_marks == []  # "SIM-карта" matched as a synonym of what was typed: not marked
+    assert problems == []

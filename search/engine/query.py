@@ -90,8 +90,21 @@ class AnalyzedQuery:
 
     @property
     def terms(self) -> set[str]:
-        """All terms the query may match (for highlighting)."""
+        """All terms the query may match (synonyms, loanwords, the other script included)."""
         return {t for slot in self.slots for t in slot.terms}
+
+    @property
+    def typed_terms(self) -> set[str]:
+        """The terms of what the reader typed (after corrections): each slot's first
+        alternative, and a compound's parts. What snippets mark."""
+        typed: set[str] = set()
+        for slot in self.slots:
+            first = slot.alternatives[0][0]
+            typed.update(first)
+            for terms, _ in slot.alternatives[1:]:
+                if len(first) == 1 and "-".join(terms) == first[0]:  # "sim-карта": "sim", "карта"
+                    typed.update(terms)
+        return typed
 
 
 class SynonymTable:

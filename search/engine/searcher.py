@@ -257,8 +257,7 @@ class Engine:
         """
         analyzed, ranked = self._rank(text, limit, meaning=meaning)
         ranked = _shown(ranked[:limit], len(analyzed.slots))
-        terms = analyzed.terms
-        hits = [_hit(c, terms) for c in ranked]
+        hits = [_hit(c, analyzed.terms, analyzed.typed_terms) for c in ranked]
         return SearchResult(query=text or "", corrected=analyzed.corrected, hits=hits)
 
     def explain(self, text: str, *, limit: int = CANDIDATES, meaning: bool = True) -> Explanation:
@@ -392,12 +391,14 @@ def _idf_function(reader: IndexReader, generation: _Generation):
     return idf
 
 
-def _hit(candidate: Candidate, terms: set[str] | list[str]) -> Hit:
-    """A ranked candidate as a hit; answered inside a video, it links to that moment."""
+def _hit(candidate: Candidate, terms: set[str], typed: set[str]) -> Hit:
+    """A ranked candidate as a hit; answered inside a video, it links to that moment. The
+    passage is chosen by every term the query may match; only what the reader typed (as
+    corrected) is marked, not the synonyms it also matched."""
     fields = candidate.fields
     stored = fields.get("snippet_source") or ()
-    moment = best_moment(fields.get("moments") or (), stored, terms)
-    url, snippet = moment if moment else (fields["url"], make_snippet(stored, terms))
+    moment = best_moment(fields.get("moments") or (), stored, terms, typed)
+    url, snippet = moment if moment else (fields["url"], make_snippet(stored, terms, typed))
     return Hit(
         id=fields["id"],
         title=fields["title_text"],

@@ -135,9 +135,17 @@
     return 0;
   }
 
+  // Words a reader types that say nothing when marked: negation and the words every question
+  // is wrapped in (the server marks none of them either).
+  var UNMARKED = {};
+  ("не нет ни и а но или в во на с со по за для от до из к ко о об у как что где когда почему " +
+   "зачем какой какая какие можно ли я мне мой моя мои the a an to of in on for is are not no my i how what why")
+    .split(" ").forEach(function (w) { UNMARKED[w] = true; });
+
   // Append ``text`` to ``node`` with the words that match ``terms`` in <mark>. DOM only, no HTML.
   function highlight(node, text, terms) {
     var re = /[\p{L}\p{N}]+/gu, last = 0, m;
+    terms = terms.filter(function (t) { return !UNMARKED[t]; });
     text = String(text || "");
     while ((m = re.exec(text)) !== null) {
       var w = normalize(m[0]);
