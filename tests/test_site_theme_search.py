@@ -308,3 +308,38 @@ def test_results_mark_what_was_typed_never_negation_or_unasked_synonyms(serve, p
     snippet_marks = page.locator(".kb-results__item .kb-hit__text mark").all_inner_texts()
     assert snippet_marks == []  # "SIM-карта" matched as a synonym of what was typed: not marked
     assert problems == []
+
+
+def test_a_long_list_shows_eight_then_more_and_ends_with_the_next_step(serve, tmp_path, browser):
+    files = {f"kb/payment/p{i}.md": article(f"pay-{i}", f"Оплата способом номер {i}", "Про оплату.\n")
+             for i in range(12)}
+    files["kb/credit/installments.md"] = article("installments", "Рассрочка без переплаты", "Банк-партнёр.\n")
+    root = write_kb(tmp_path / "many", files, config=CONFIG)
+    build(root)
+    base = serve(root)
+    page, problems = open_page(browser, 390)
+    page.goto(base + "/search/?q=оплата")
+    items = page.locator(".kb-results__item")
+    expect(items).to_have_count(12)
+    expect(page.locator(".kb-results__item:visible")).to_have_count(8)
+    more = page.locator(".kb-results__more")
+    expect(more).to_have_text("Показать ещё 4")
+    contact = page.locator(".kb-results__next .kb-contact")
+    expect(contact).to_be_visible()
+    expect(contact.locator("a")).to_have_attribute("href", CONTACT)
+    more.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".kb-results__item:visible")).to_have_count(12)
+    expect(more).to_be_hidden()
+    expect(items.nth(8).locator("a")).to_be_focused()  # the keyboard goes on at the first new one
+    last = items.nth(11).bounding_box()
+    assert contact.bounding_box()["y"] > last["y"]  # after the results, not only when there are none
+    page.goto(base + "/search/?q=терминал")  # a short list: no "more", still the next step
+    expect(page.locator(".kb-results__status")).to_contain_text("ничего не нашлось")
+    expect(contact).to_be_hidden()  # nothing found: the empty state's own contact block shows
+    expect(page.locator(".kb-results__none .kb-contact")).to_be_visible()
+    page.goto(base + "/search/?q=рассрочка")
+    expect(page.locator(".kb-results__item").first).to_be_visible()
+    expect(more).to_be_hidden()
+    expect(contact).to_be_visible()
+    assert problems == []

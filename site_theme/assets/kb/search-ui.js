@@ -13,6 +13,7 @@
   var DEBOUNCE_MS = 200;
   var DROPDOWN_LIMIT = 6;
   var PAGE_LIMIT = 20;
+  var FIRST_SHOWN = 8;  // the rest behind "Показать ещё": 20 results are ~3,600 px on a phone
   var MIN_CHARS = 2;
 
   function el(tag, className, text) {
@@ -234,6 +235,8 @@
     this.list = root.querySelector(".kb-results__list");
     this.note = root.querySelector(".kb-results__note");
     this.none = root.querySelector(".kb-results__none");
+    this.more = root.querySelector(".kb-results__more");
+    this.next = root.querySelector(".kb-results__next");
     this.seq = 0;
     this.timer = 0;
     this.baseTitle = document.title;
@@ -242,6 +245,12 @@
     this.input.addEventListener("input", function () {
       clearTimeout(self.timer);
       self.timer = setTimeout(function () { self.run(); }, DEBOUNCE_MS);
+    });
+    this.more.addEventListener("click", function () {
+      var first = self.list.querySelector("li[hidden]");
+      self.list.querySelectorAll("li[hidden]").forEach(function (li) { li.hidden = false; });
+      self.more.hidden = true;
+      if (first) first.querySelector("a").focus();  // the keyboard goes on where the list did
     });
     this.corrected.querySelector("a").addEventListener("click", function (e) {
       e.preventDefault();
@@ -270,7 +279,7 @@
 
   ResultsPage.prototype.clear = function () {
     this.list.replaceChildren();
-    this.corrected.hidden = this.note.hidden = this.none.hidden = true;
+    this.corrected.hidden = this.note.hidden = this.none.hidden = this.more.hidden = this.next.hidden = true;
     this.root.classList.remove("kb-results--none");
     this.status.textContent = "";
     document.title = this.baseTitle;
@@ -285,8 +294,13 @@
       link.href = kb.articleUrl(hit.url);
       link.addEventListener("click", function () { recordClick(result, hit, i + 1); });
       item.appendChild(link);
+      item.hidden = i >= FIRST_SHOWN;
       this.list.appendChild(item);
     }, this);
+    var rest = Math.max(0, n - FIRST_SHOWN);
+    this.more.hidden = !rest;
+    this.more.textContent = "Показать ещё " + rest;
+    this.next.hidden = !n || !this.next.querySelector(".kb-contact");
     this.status.textContent = (n ? "Найдено " + n + " " + plural(n, "статья", "статьи", "статей") + " по запросу «"
       : "По запросу «") + (result.corrected || result.query) + (n ? "»" : "» ничего не нашлось.");
     this.corrected.hidden = !result.corrected;
