@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from urllib.parse import quote
 
+import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -134,7 +135,8 @@ def test_type_click_land_and_vote_no_with_a_comment(serve, project, browser, sho
 
     options = page.locator(".kb-qs [role=option]")
     expect(options.first).to_be_visible()
-    expect(page.locator(".kb-qs .kb-dropdown__corrected")).to_have_text("Возможно, вы имели в виду: заявка висит")
+    expect(page.locator(".kb-qs .kb-dropdown__corrected")).to_have_text(
+        "Показаны результаты для «заявка висит». Искать «pfzdrf dbcbn»")
     expect(options.first.locator(".kb-hit__title")).to_have_text("Почему заявка так долго в обработке")
     assert "заявка" in [m.lower() for m in options.first.locator(".kb-hit__title mark").all_inner_texts()]
     expect(box).to_have_attribute("aria-expanded", "true")
@@ -239,7 +241,8 @@ def test_without_the_api_the_static_index_answers(project, static_host, browser,
     hero.press_sequentially("pfzdrf dbcbn", delay=40)
     options = page.locator(".kb-hero [role=option]")
     expect(options.first.locator(".kb-hit__title")).to_have_text("Почему заявка так долго в обработке")
-    expect(page.locator(".kb-hero .kb-dropdown__corrected")).to_have_text("Возможно, вы имели в виду: заявка висит")
+    expect(page.locator(".kb-hero .kb-dropdown__corrected")).to_have_text(
+        "Показаны результаты для «заявка висит». Искать «pfzdrf dbcbn»")
     expect(page.locator(".kb-hero .kb-search-note")).to_have_text("Упрощённый поиск: результаты могут быть менее точными")
     page.screenshot(path=shots / "fallback-1-dropdown.png")
     options.first.click()
@@ -342,4 +345,26 @@ def test_a_long_list_shows_eight_then_more_and_ends_with_the_next_step(serve, tm
     expect(page.locator(".kb-results__item").first).to_be_visible()
     expect(more).to_be_hidden()
     expect(contact).to_be_visible()
+    assert problems == []
+
+
+def test_after_a_layout_correction_the_typed_words_are_one_click_away(serve, project, browser):
+    base = serve(project)
+    page, problems = open_page(browser, 1280)
+    page.goto(base + "/search/?q=pfzdrf dbcbn")
+    corrected = page.locator(".kb-results__corrected")
+    expect(corrected).to_have_text("Показаны результаты по запросу «заявка висит». Искать «pfzdrf dbcbn»")
+    expect(page.locator(".kb-results__item").first.locator(".kb-hit__title")).to_have_text(
+        "Почему заявка так долго в обработке")
+    status = page.locator(".kb-results__status")
+    expect(status).not_to_contain_text("имели в виду")
+    corrected.locator("a").click()
+    expect(status).to_have_text("По запросу «pfzdrf dbcbn» ничего не нашлось.")  # as typed: nothing
+    expect(corrected).to_be_hidden()
+    assert "exact=1" in page.url
+    page.reload()  # the address keeps "as typed"
+    expect(status).to_have_text("По запросу «pfzdrf dbcbn» ничего не нашлось.")
+    exact = httpx.get(base + "/api/search", params={"q": "pfzdrf dbcbn", "exact": "1"}).json()
+    assert exact["corrected"] is None and exact["hits"] == []
+    assert httpx.get(base + "/api/search", params={"q": "x", "exact": "2"}).status_code == 400
     assert problems == []

@@ -188,20 +188,21 @@ def _units(chain, text: str) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def analyze_query(text: str, vocabulary: Vocabulary, synonyms: SynonymTable,
-                  cross: CrossScript | None = None) -> AnalyzedQuery:
-    """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``;
-    ``cross`` adds each word's counterparts in the other script."""
+                  cross: CrossScript | None = None, *, correct: bool = True) -> AnalyzedQuery:
+    """Turn a customer's text into slots, correcting layout and typos against ``vocabulary``
+    (unless ``correct`` is false: "search for what I typed"); ``cross`` adds each word's
+    counterparts in the other script."""
     text = (text or "")[:MAX_QUERY_CHARS]
     vocabulary = _WithSynonyms(vocabulary, synonyms)
     words: list[str] = []  # corrected surface words, in order
     partners: dict[str, list[str]] = {}  # a word's lemma -> its counterparts' lemmas
     changed = False
     for chunk in text.split():
-        fixed = _fix_layout(normalize(chunk), vocabulary)
+        fixed = _fix_layout(normalize(chunk), vocabulary) if correct else None
         if fixed is not None:
             chunk, changed = fixed, True
         for surface in _surface_words(chunk):
-            fixed_word = _fix_word(surface, vocabulary)
+            fixed_word = _fix_word(surface, vocabulary) if correct else surface
             if fixed_word != surface:
                 changed = True
             # typos first: a misspelt Russian word is no loanword ("интренет")

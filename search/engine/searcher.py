@@ -248,14 +248,15 @@ class Engine:
         if self._generation.vectors is not None:
             _query_vector("warm up")
 
-    def search(self, text: str, *, limit: int = 10, meaning: bool = True) -> SearchResult:
+    def search(self, text: str, *, limit: int = 10, meaning: bool = True, correct: bool = True) -> SearchResult:
         """Best articles for a customer's ``text``; never raises on odd input.
 
         ``meaning=False`` skips the re-ranking of English queries by sentence vectors: the
         scores stay the lexical ones, on the scale the gap report's thresholds are calibrated
-        on (:data:`search.gaps.model.CONFIDENT`).
+        on (:data:`search.gaps.model.CONFIDENT`). ``correct=False`` searches the words as typed
+        (no keyboard-layout or typo correction): the "search for what I typed" link.
         """
-        analyzed, ranked = self._rank(text, limit, meaning=meaning)
+        analyzed, ranked = self._rank(text, limit, meaning=meaning, correct=correct)
         ranked = _shown(ranked[:limit], len(analyzed.slots))
         hits = [_hit(c, analyzed.terms, analyzed.typed_terms) for c in ranked]
         return SearchResult(query=text or "", corrected=analyzed.corrected, hits=hits)
@@ -287,11 +288,12 @@ class Engine:
         ]
         return Explanation(query=text or "", corrected=analyzed.corrected, slots=slots, hits=rows)
 
-    def _rank(self, text: str, limit: int, *, meaning: bool) -> tuple[AnalyzedQuery, list[Candidate]]:
+    def _rank(self, text: str, limit: int, *, meaning: bool,
+              correct: bool = True) -> tuple[AnalyzedQuery, list[Candidate]]:
         """The analysed query and every re-ranked candidate, best first, before any cut."""
         generation = self._current()
         reader, vocabulary = generation.reader()
-        analyzed = analyze_query(text or "", vocabulary, generation.synonyms, generation.cross)
+        analyzed = analyze_query(text or "", vocabulary, generation.synonyms, generation.cross, correct=correct)
         if not analyzed.slots or limit <= 0:
             return analyzed, []
         scored = bm25f(

@@ -190,20 +190,20 @@ class Service:
             self.writer = EventWriter(self.events, settings.state_dir / "spool",
                                       spool_max_bytes=settings.spool_max_bytes)
 
-    def search(self, text: str, *, limit: int) -> dict[str, Any]:
+    def search(self, text: str, *, limit: int, correct: bool = True) -> dict[str, Any]:
         """The engine's answer as JSON, from a small per-process cache of recent questions.
 
         Customers ask the same few questions all day; the cache is keyed by the index the
         answer came from, so a new build is never answered from the old one.
         """
         engine = self.engine()
-        key = (self._index_generation(), text, limit)
+        key = (self._index_generation(), text, limit, correct)
         with self._cache_lock:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
                 return copy.deepcopy(hit)
-        payload = engine.search(text, limit=limit).to_json()
+        payload = engine.search(text, limit=limit, correct=correct).to_json()
         if self.settings.cache_size:
             with self._cache_lock:
                 self._cache[key] = copy.deepcopy(payload)
@@ -291,8 +291,10 @@ def _article_id(service: Service, data: dict[str, Any]) -> str:
 
 def _search_payload(service: Service, request: Request, *, limit: int) -> tuple[dict[str, Any], float]:
     text = text_param(request.query_params)
+    # ?exact=1: the words as typed, no layout or typo correction ("search for what I typed")
+    correct = choice_param(request.query_params, "exact", ("0", "1"), default="0") == "0"
     started = time.perf_counter()
-    payload = service.search(text, limit=limit)
+    payload = service.search(text, limit=limit, correct=correct)
     return payload, (time.perf_counter() - started) * 1000
 
 

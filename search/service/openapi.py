@@ -6,6 +6,8 @@ _ERROR = {"description": "Bad input", "content": {"application/json": {"schema":
 _Q = {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 500},
       "description": "What the customer typed (plain words; no query syntax)."}
 _LIMIT = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 50, "default": 10}}
+_EXACT = {"name": "exact", "in": "query", "schema": {"type": "string", "enum": ["0", "1"], "default": "0"},
+          "description": "1: search the words as typed, without keyboard-layout or typo correction"}
 _SESSION = {"name": "X-KB-Session", "in": "header", "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"},
             "description": "A random anonymous id kept by the browser; nothing personal."}
 
@@ -20,7 +22,7 @@ OPENAPI: dict = {
     "paths": {
         "/api/search": {"get": {
             "summary": "Search articles; the query is recorded (without personal data).",
-            "parameters": [_Q, _LIMIT, {"name": "source", "in": "query",
+            "parameters": [_Q, _LIMIT, _EXACT, {"name": "source", "in": "query",
                                         "schema": {"type": "string", "enum": ["site", "ops", "api"]}}, _SESSION],
             "responses": {"200": _json("SearchResult", "Ranked articles"), "400": _ERROR}}},
         "/api/suggest": {"get": {

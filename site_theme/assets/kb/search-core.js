@@ -57,10 +57,11 @@
     try { if (store) store.setItem(DOWN_KEY, String(Date.now() + API_RETRY_MS)); } catch (e) { /* ignore */ }
   }
 
-  function fromApi(text, limit) {
+  function fromApi(text, limit, exact) {
     var controller = new AbortController();
     var timer = setTimeout(function () { controller.abort(); }, API_TIMEOUT_MS);
-    var url = api + "api/search?source=site&limit=" + limit + "&q=" + encodeURIComponent(text);
+    var url = api + "api/search?source=site&limit=" + limit + (exact ? "&exact=1" : "") +
+      "&q=" + encodeURIComponent(text);
     return fetch(url, { headers: headers(false), signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
@@ -77,11 +78,12 @@
 
   // The answer to ``text``: {query, corrected, hits, query_id, fallback}. The API first; when it
   // fails or is slow, the static index (and the API is left alone for a while).
-  function search(text, limit) {
+  // ``exact``: the words as typed, no keyboard-layout or typo correction.
+  function search(text, limit, exact) {
     limit = limit || 10;
-    var fallback = function () { return window.kbSearch.fallback(text, limit); };
+    var fallback = function () { return window.kbSearch.fallback(text, limit, exact); };
     if (apiDown()) return fallback();
-    return fromApi(text, limit).catch(function () {
+    return fromApi(text, limit, exact).catch(function () {
       markApiDown();
       return fallback();
     });
@@ -188,8 +190,8 @@
     return new URL(url.replace(/^\/+/, ""), root).href;
   }
 
-  function searchPageUrl(text) {
-    return root + "search/?q=" + encodeURIComponent(text);
+  function searchPageUrl(text, exact) {
+    return root + "search/?q=" + encodeURIComponent(text) + (exact ? "&exact=1" : "");
   }
 
   window.kbSearch = {

@@ -173,9 +173,9 @@
     });
   }
 
-  kb.fallback = function (text, limit) {
+  kb.fallback = function (text, limit, exact) {
     return load().then(function (index) {
-      var corrected = fixLayout(index, text);
+      var corrected = exact ? null : fixLayout(index, text);
       return { query: text, corrected: corrected, hits: rank(index, corrected || text, limit || 10),
                query_id: null, fallback: true };
     });

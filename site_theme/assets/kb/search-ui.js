@@ -155,8 +155,12 @@
     this.corrected.replaceChildren();
     this.corrected.hidden = !result.corrected;
     if (result.corrected) {
-      this.corrected.appendChild(document.createTextNode("Возможно, вы имели в виду: "));
+      // the results are already for the corrected words: say so, and offer what was typed
+      this.corrected.appendChild(document.createTextNode("Показаны результаты для «"));
       this.corrected.appendChild(el("strong", "", result.corrected));
+      this.corrected.appendChild(document.createTextNode("». "));
+      var typed = this.corrected.appendChild(el("a", "kb-dropdown__typed", "Искать «" + result.query + "»"));
+      typed.href = kb.searchPageUrl(result.query, true);
     }
 
     var none = !result.hits.length;
@@ -253,11 +257,15 @@
       if (first) first.querySelector("a").focus();  // the keyboard goes on where the list did
     });
     this.corrected.querySelector("a").addEventListener("click", function (e) {
-      e.preventDefault();
-      self.input.value = this.textContent;
+      e.preventDefault();  // search the words as typed, without correction
+      self.input.value = self.typed;
+      self.exact = true;
       self.run();
     });
-    this.input.value = new URLSearchParams(location.search).get("q") || "";
+    var params = new URLSearchParams(location.search);
+    this.input.value = params.get("q") || "";
+    this.exact = params.get("exact") === "1";
+    this.input.addEventListener("input", function () { self.exact = false; });
     if (this.input.value.trim()) this.run();
     else this.status.textContent = "Опишите вопрос своими словами — например, «не пришли деньги».";
   }
@@ -265,9 +273,10 @@
   ResultsPage.prototype.run = function () {
     var self = this, text = this.input.value.trim(), seq = ++this.seq;
     clearTimeout(this.timer);
-    history.replaceState(null, "", text ? "?q=" + encodeURIComponent(text) : location.pathname);
+    history.replaceState(null, "", text ? "?q=" + encodeURIComponent(text) + (this.exact ? "&exact=1" : "")
+      : location.pathname);
     if (!text) { this.clear(); return; }
-    kb.search(text, PAGE_LIMIT).then(function (result) {
+    kb.search(text, PAGE_LIMIT, this.exact).then(function (result) {
       if (seq === self.seq) self.render(result);
     }, function () {
       if (seq === self.seq) {
@@ -304,8 +313,10 @@
     this.status.textContent = (n ? "Найдено " + n + " " + plural(n, "статья", "статьи", "статей") + " по запросу «"
       : "По запросу «") + (result.corrected || result.query) + (n ? "»" : "» ничего не нашлось.");
     this.corrected.hidden = !result.corrected;
-    this.corrected.querySelector("a").textContent = result.corrected || "";
-    this.corrected.querySelector("a").href = kb.searchPageUrl(result.corrected || "");
+    this.typed = result.query;
+    this.corrected.querySelector("strong").textContent = result.corrected || "";
+    this.corrected.querySelector("a").textContent = "Искать «" + result.query + "»";
+    this.corrected.querySelector("a").href = kb.searchPageUrl(result.query, true);
     this.note.hidden = !result.fallback;
     this.none.hidden = n > 0;
     this.root.classList.toggle("kb-results--none", !n);
