@@ -16,7 +16,7 @@ def test_serve_builds_and_serves_the_site(serve, small_kb):
     base = serve(small_kb)
     page = httpx.get(base + "/payment/terminal/")
     assert page.status_code == 200
-    assert "<h1>Оплатили через терминал, а деньги не пришли</h1>" in page.text
+    assert "<h1 id=\"kb-title\">Оплатили через терминал, а деньги не пришли</h1>" in page.text
     short = httpx.get(base + "/a/refund/", follow_redirects=False)
     assert short.status_code == 302 and short.headers["location"] == "/returns/refund/"
     missing = httpx.get(base + "/no/such/page/")

@@ -37,7 +37,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -47,8 +47,10 @@ from kb_helpcenter.search.events.writer import EventWriter, Outcome
 from kb_helpcenter.search.manifest import ManifestError, load_manifest
 from kb_helpcenter.search.service.operator_links import operator_links
 from kb_helpcenter.search.service.policy import HeaderLimits, SecurityHeaders, content_security_policy
+from kb_helpcenter.search.service.results_page import render_results
 from kb_helpcenter.search.service.validate import (
     MAX_COMMENT,
+    MAX_QUERY,
     BadRequest,
     check_article_id,
     check_write,
@@ -481,6 +483,35 @@ class SiteFiles(StaticFiles):
             return "", None
 
 
+SEARCH_PAGE_LIMIT = 20  # as many as the page's script asks for
+
+
+async def search_page(request: Request) -> Response:
+    """``/search/?q=``: the results page with the results in it, for browsers without
+    JavaScript (:mod:`search.service.results_page`); without ``q``, the page as built."""
+    service: Service = request.app.state.service
+    root = os.path.realpath(service.settings.site_root)  # one generation for the whole answer
+    page_path = Path(root) / "search" / "index.html"
+    raw = request.query_params.get("q", "")[:MAX_QUERY]
+    text = "".join(ch for ch in raw if ch >= " " or ch in "\t\n").strip()
+    if not text or not page_path.is_file():
+        if not page_path.is_file():
+            return _not_found_page(service.settings)
+        return FileResponse(page_path, media_type="text/html")
+    correct = request.query_params.get("exact") != "1"
+    started = time.perf_counter()
+    payload = service.search(text, limit=SEARCH_PAGE_LIMIT, correct=correct)
+    latency = (time.perf_counter() - started) * 1000
+    if service.events is not None:
+        service.writer.submit("query", dict(
+            text=payload["query"], normalized=payload.get("corrected") or payload["query"],
+            hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]], latency_ms=latency,
+            corrected=payload.get("corrected"), session=_session(request), source="site",
+        ))
+    body = render_results(page_path.read_text(encoding="utf-8"), payload, root=request.scope.get("root_path", ""))
+    return HTMLResponse(body, headers={"Cache-Control": "no-store"})
+
+
 def api_not_found(request: Request) -> JSONResponse:
     return JSONResponse({"error": f"no API endpoint {request.url.path[:200]}"}, status_code=404)
 
@@ -507,6 +538,7 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         Route("/a/{article_id}", short_link),
         Route("/a/{article_id}/", short_link),
         Route("/healthz", healthz),
+        Route("/search/", search_page),
         Mount("/", app=site, name="site"),
     ]
     middleware = [Middleware(HeaderLimits), Middleware(SecurityHeaders, csp=content_security_policy())]

@@ -52,9 +52,19 @@
     return store && Number(store.getItem(DOWN_KEY) || 0) > Date.now();
   }
 
-  function markApiDown() {
+  // ``none``: there is no search service here at all (a static host answers 404 or a page, by
+  // design), as opposed to a service that is down for now.
+  function markApiDown(none) {
     var store = storage("sessionStorage");
-    try { if (store) store.setItem(DOWN_KEY, String(Date.now() + API_RETRY_MS)); } catch (e) { /* ignore */ }
+    try {
+      if (store) store.setItem(DOWN_KEY, String(Date.now() + API_RETRY_MS));
+      if (store) store.setItem(DOWN_KEY + ":none", none ? "1" : "");
+    } catch (e) { /* ignore */ }
+  }
+
+  function noService() {
+    var store = storage("sessionStorage");
+    return !!(store && store.getItem(DOWN_KEY + ":none"));
   }
 
   function fromApi(text, limit, exact) {
@@ -65,7 +75,12 @@
     return fetch(url, { headers: headers(false), signal: controller.signal, cache: "no-store" })
       .then(function (response) {
         var type = response.headers.get("Content-Type") || "";
-        if (!response.ok || type.indexOf("application/json") === -1) throw new Error("search API: " + response.status);
+        if (!response.ok || type.indexOf("application/json") === -1) {
+          var error = new Error("search API: " + response.status);
+          error.noService = response.status === 404 || response.status === 405 ||
+            (response.ok && type.indexOf("application/json") === -1);
+          throw error;
+        }
         return response.json();
       })
       .then(function (data) {
@@ -81,10 +96,17 @@
   // ``exact``: the words as typed, no keyboard-layout or typo correction.
   function search(text, limit, exact) {
     limit = limit || 10;
-    var fallback = function () { return window.kbSearch.fallback(text, limit, exact); };
+    // result.fallback: "static" on a site without a search service (nothing to apologise
+    // for), true when the service could not answer now
+    var fallback = function () {
+      return Promise.resolve(window.kbSearch.fallback(text, limit, exact)).then(function (result) {
+        if (result && result.fallback && noService()) result.fallback = "static";
+        return result;
+      });
+    };
     if (apiDown()) return fallback();
-    return fromApi(text, limit, exact).catch(function () {
-      markApiDown();
+    return fromApi(text, limit, exact).catch(function (error) {
+      markApiDown(error && error.noService);
       return fallback();
     });
   }

@@ -176,7 +176,7 @@
         a.href = contact;
       }
     }
-    this.note.hidden = !result.fallback || result.failed;
+    this.note.hidden = !result.fallback || result.fallback === "static" || result.failed;
     this.all.href = kb.searchPageUrl(result.query);
     this.all.textContent = none ? "Популярные статьи →" : "Все результаты →";
     this.foot.hidden = !!result.failed;
@@ -243,7 +243,7 @@
     this.next = root.querySelector(".kb-results__next");
     this.seq = 0;
     this.timer = 0;
-    this.baseTitle = document.title;
+    this.baseTitle = root.getAttribute("data-kb-title") || document.title;  // the server may have named a query
 
     form.addEventListener("submit", function (e) { e.preventDefault(); self.run(); });
     this.input.addEventListener("input", function () {
@@ -317,7 +317,7 @@
     this.corrected.querySelector("strong").textContent = result.corrected || "";
     this.corrected.querySelector("a").textContent = "Искать «" + result.query + "»";
     this.corrected.querySelector("a").href = kb.searchPageUrl(result.query, true);
-    this.note.hidden = !result.fallback;
+    this.note.hidden = !result.fallback || result.fallback === "static";
     this.none.hidden = n > 0;
     this.root.classList.toggle("kb-results--none", !n);
     document.title = "«" + result.query + "» — " + this.baseTitle;
