@@ -237,6 +237,71 @@ def fallback_first_result(project: Path, queries: list[str], *, runs: int = 15) 
             "later_query_ms_median": round(statistics.median(warm), 1)}
 
 
+PAGE_BUDGET_KB = 120
+
+
+def page_weight(project: Path) -> dict:
+    """What a first visit to an article costs, in Chromium with an empty cache, under ``kb serve``:
+    bytes on the wire (bodies as sent, compressed, plus headers) and requests, for the first
+    article with a video and for the home page; then what a second article costs with the
+    browser's cache warm (fingerprinted bundles are kept a year)."""
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser import chromium
+
+    manifest = json.loads((project / ".kb" / "manifest.json").read_text(encoding="utf-8"))
+    articles = manifest["articles"]
+    with_video = next((a for a in articles if a.get("videos")), articles[0])
+    other = next(a for a in articles if a["id"] != with_video["id"])
+    port = free_port()
+    server = subprocess.Popen([KB, "serve", "--port", str(port), "-C", str(project)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_up(base, server)
+        out = {}
+        with chromium() as browser:
+            context = browser.new_context(viewport={"width": 390, "height": 800})
+            for name, path in (("article (first view)", with_video["url"]), ("article (cache warm)", other["url"]),
+                               ("home (first view)", "")):
+                if name.startswith("home"):
+                    context.close()
+                    context = browser.new_context(viewport={"width": 390, "height": 800})
+                page = context.new_page()
+                sizes: list[int] = []
+
+                def count(response, sizes=sizes) -> None:
+                    try:
+                        s = response.request.sizes()
+                        sizes.append(s["responseBodySize"] + s["responseHeadersSize"])
+                    except Exception:  # noqa: BLE001 - a request the page gave up on
+                        pass
+
+                page.on("requestfinished", lambda request, count=count: count(request.response()))
+                page.goto(f"{base}/{path}", wait_until="networkidle")
+                out[name] = {"path": "/" + path, "kb": round(sum(sizes) / 1024, 1), "requests": len(sizes)}
+                page.close()
+            context.close()
+        return out
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+
+def _wait_up(base: str, server: subprocess.Popen) -> None:
+    import urllib.request
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"kb serve did not start: {server.stderr.read()}")
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("kb serve did not answer /healthz within 60 s")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="sample only, 10 s runs")
@@ -248,6 +313,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = 10 if args.quick else args.seconds
     results = []
     fallback = {}
+    weights: dict = {}
     with tempfile.TemporaryDirectory(prefix="kb-service-bench-") as tmp:
         for size in sizes:
             if size == "banking77":
@@ -259,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 project = make_project(size, Path(tmp))
                 queries = queries_of(project)
+            if size == "sample":
+                say("sample: page weight in Chromium")
+                weights = page_weight(project)
             say(f"{size}: the static fallback's first result in Chromium")
             fallback[size] = fallback_first_result(project, queries)
             say(json.dumps(fallback[size]))
@@ -282,9 +351,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fallback search in Chromium, {size}: index {f['index_bytes'] // 1024} KB, first result "
               f"{f['first_query_ms_median']} ms after the keystroke (median of {f['runs']}), later "
               f"{f['later_query_ms_median']} ms")
+    for name, w in weights.items():
+        print(f"page weight, {name} {w['path']}: {w['kb']} KB in {w['requests']} requests")
+    first = weights.get("article (first view)")
+    if first:
+        verdict = "ok" if first["kb"] <= PAGE_BUDGET_KB else "MISSED"
+        print(f"budget: a first article view <= {PAGE_BUDGET_KB} KB transferred: {first['kb']} KB {verdict}")
     OUT.mkdir(exist_ok=True)
     (OUT / "service.json").write_text(json.dumps({"cpu_count": os.cpu_count(), "results": results,
-                                                  "fallback": fallback}, indent=2), encoding="utf-8")
+                                                  "fallback": fallback, "page_weight": weights}, indent=2),
+                                      encoding="utf-8")
     ok = all(r["errors"] == 0 and r["events_equal_requests"] for r in results)
     return 0 if ok else 1
 

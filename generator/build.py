@@ -8,6 +8,7 @@ previous ``site/`` as it was.
 
 from __future__ import annotations
 
+import re
 import secrets
 import shutil
 import sys
@@ -148,6 +149,8 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
             raise ContentError(warnings)
         say(f"rendered the site in {time.perf_counter() - started:.1f} s")
         scripted = clean_pages(out, marker, sanitize=config.raw_html == "sanitize", language=config.language)
+        dropped = drop_unused_assets(out)
+        say(f"left out what the site does not use: {dropped / 1e6:.1f} MB (Material's own search, source maps)")
         cleaned = {p.location.path for p in result.warnings if p.message.startswith("raw HTML: ")}
         if cleaned:
             say(f"raw HTML: removed what could run from {len(cleaned)} article(s) (kb check lists it)")
@@ -189,6 +192,32 @@ def build(project: Path, *, drafts: bool = False, strict: bool = False, dev_relo
     seconds = time.perf_counter() - started
     say(f"built {len(articles)} articles into {SITE_DIR}/ in {seconds:.1f} s")
     return BuildResult(project / SITE_DIR, len(articles), len(redirects), warnings, seconds)
+
+
+#: What Material ships that a kb site never loads: its lunr search and its worker (kb's search
+#: is its own, see site_theme/assets/kb/search-*.js) and the bundles' source maps.
+UNUSED_ASSETS = ("assets/javascripts/lunr", "assets/javascripts/workers")
+_SOURCE_MAP = re.compile(rb"\n?/[/*]# sourceMappingURL=[^\n]*?(?:\*/)?\s*$")
+
+
+def drop_unused_assets(site: Path) -> int:
+    """Remove :data:`UNUSED_ASSETS` and every ``*.map`` from the built ``site`` (and the
+    bundles' last-line pointers to their maps); return the bytes saved."""
+    saved = 0
+    for rel in UNUSED_ASSETS:
+        folder = site / rel
+        if folder.is_dir():
+            saved += sum(f.stat().st_size for f in folder.rglob("*") if f.is_file())
+            shutil.rmtree(folder)
+    for source_map in site.joinpath("assets").rglob("*.map"):
+        saved += source_map.stat().st_size
+        source_map.unlink()
+    for bundle in (*site.joinpath("assets").rglob("*.min.js"), *site.joinpath("assets").rglob("*.min.css")):
+        data = bundle.read_bytes()
+        stripped = _SOURCE_MAP.sub(b"", data)
+        if stripped != data:
+            bundle.write_bytes(stripped)
+    return saved
 
 
 def _older_index(state: Path) -> Path | None:

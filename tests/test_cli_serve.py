@@ -113,3 +113,31 @@ def test_serve_names_the_help_center_and_the_preview_logs_each_request(tmp_path)
     assert re.search(r"^kb: GET /s/a/ 200 \d+ ms$", err, re.M), err
     assert re.search(r"^kb: GET /no/such/ 404 \d+ ms$", err, re.M), err
     assert "127.0.0.1:" not in "".join(line for line in err.splitlines() if line.startswith("kb: GET"))
+
+
+def test_serve_compresses_text_and_caches_fingerprinted_bundles_for_a_year(serve, small_kb):
+    base = serve(small_kb)
+    site = small_kb / "site"
+    bundle = next((site / "assets" / "javascripts").glob("bundle.*.min.js")).relative_to(site).as_posix()
+    sent = httpx.get(f"{base}/{bundle}", headers={"Accept-Encoding": "gzip"})
+    assert sent.headers["content-encoding"] == "gzip"
+    assert sent.num_bytes_downloaded < len(sent.content) / 2  # httpx decodes it: the wire carried less than half
+    assert sent.headers["cache-control"] == "public, max-age=31536000, immutable"
+    own = httpx.get(base + "/assets/kb/search-ui.js")
+    assert own.headers["cache-control"] == "public, max-age=3600, must-revalidate"
+    page = httpx.get(base + "/payment/terminal/", headers={"Accept-Encoding": "gzip"})
+    assert page.headers["cache-control"] == "no-cache" and page.headers["content-encoding"] == "gzip"
+    assert httpx.get(base + "/search/index.json").headers["cache-control"] == "no-cache"
+    plain = httpx.get(f"{base}/{bundle}", headers={"Accept-Encoding": "identity"})
+    assert "content-encoding" not in plain.headers and plain.content == sent.content
+
+
+def test_the_built_site_leaves_out_what_it_never_loads(small_kb):
+    from kb_helpcenter.generator.build import build
+
+    build(small_kb)
+    assets = small_kb / "site" / "assets"
+    assert not (assets / "javascripts" / "lunr").exists() and not (assets / "javascripts" / "workers").exists()
+    assert not list(assets.rglob("*.map"))
+    for bundle in (*assets.rglob("*.min.js"), *assets.rglob("*.min.css")):
+        assert b"sourceMappingURL" not in bundle.read_bytes(), bundle

@@ -36,6 +36,7 @@ from starlette.datastructures import URL
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -442,6 +443,21 @@ def openapi(request: Request) -> JSONResponse:
 
 
 _SITE_ROOT: contextvars.ContextVar[str | None] = contextvars.ContextVar("kb_site_root", default=None)
+#: Material's bundles carry a content hash in their names: a new release is a new name.
+_FINGERPRINTED = re.compile(r"^assets/.*\.[0-9a-f]{8,}\.min\.(?:js|css)$")
+
+
+def cache_control(path: str, content_type: str = "") -> str:
+    """How long a browser may keep a site file: fingerprinted bundles a year, other assets
+    (kb's own scripts and styles, images, fonts) an hour and then revalidated, pages never
+    without asking (every build changes them)."""
+    path = path.lstrip("/")
+    if _FINGERPRINTED.match(path):
+        return "public, max-age=31536000, immutable"
+    kind = content_type.split(";")[0].strip().lower()
+    if kind in ("text/html", "application/json", "application/xml", "text/xml", "text/plain") or path == "":
+        return "no-cache"  # pages, the static search index, the sitemap: new with every build
+    return "public, max-age=3600, must-revalidate"
 
 
 class SiteFiles(StaticFiles):
@@ -467,6 +483,8 @@ class SiteFiles(StaticFiles):
             location = URL(response.headers["location"])
             relative = location.path + (f"?{location.query}" if location.query else "")
             return RedirectResponse(relative, status_code=response.status_code)
+        if "cache-control" not in response.headers:
+            response.headers["Cache-Control"] = cache_control(path, response.headers.get("content-type", ""))
         return response
 
 
@@ -483,6 +501,7 @@ class SiteFiles(StaticFiles):
             return "", None
 
 
+GZIP_MIN_BYTES = 500
 SEARCH_PAGE_LIMIT = 20  # as many as the page's script asks for
 
 
@@ -541,7 +560,9 @@ def create_app(settings: ServiceSettings, *, extra_routes: list[BaseRoute] | Non
         Route("/search/", search_page),
         Mount("/", app=site, name="site"),
     ]
-    middleware = [Middleware(HeaderLimits), Middleware(SecurityHeaders, csp=content_security_policy())]
+    # text goes out compressed (a 114 KB bundle is ~35 KB); what is compressed already is not
+    middleware = [Middleware(HeaderLimits), Middleware(GZipMiddleware, minimum_size=GZIP_MIN_BYTES, compresslevel=6),
+                  Middleware(SecurityHeaders, csp=content_security_policy())]
     if settings.cors_origins:
         middleware.append(Middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
                                      allow_methods=["GET", "POST"], allow_headers=["Content-Type", "X-KB-Session"],
