@@ -140,16 +140,18 @@
     this.input.removeAttribute("aria-activedescendant");
     this.list.replaceChildren();
     result.hits.forEach(function (hit, i) {
-      var option = el("li", "kb-dropdown__option");
-      option.id = self.id + "-opt-" + i;
-      option.setAttribute("role", "option");
-      option.setAttribute("aria-selected", "false");
+      // the link itself is the option (a link inside an option would be a control in a control)
+      var item = el("li", "kb-dropdown__option");
+      item.setAttribute("role", "none");
       var link = hitBody(el("a", "kb-hit"), hit, words);
+      link.id = self.id + "-opt-" + i;
+      link.setAttribute("role", "option");
+      link.setAttribute("aria-selected", "false");
       link.href = kb.articleUrl(hit.url);
       link.tabIndex = -1;
       link.addEventListener("click", function () { recordClick(result, hit, i + 1); });
-      option.appendChild(link);
-      self.list.appendChild(option);
+      item.appendChild(link);
+      self.list.appendChild(item);
     });
 
     this.corrected.replaceChildren();
@@ -198,7 +200,7 @@
   };
 
   Dropdown.prototype.select = function (index) {
-    var options = this.list.children;
+    var options = this.list.querySelectorAll("[role=option]");
     if (this.active >= 0 && options[this.active]) options[this.active].setAttribute("aria-selected", "false");
     this.active = index;
     if (index < 0) { this.input.removeAttribute("aria-activedescendant"); return; }
