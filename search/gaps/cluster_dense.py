@@ -139,9 +139,11 @@ def _merged(labels: Any, centroids: Any, weights: Any, merge: float) -> Any:
 
 
 def cluster_dense(vecs: Any, counts: Sequence[int], order: Sequence[int], *, threshold: float,
-                  rounds: int = 3, merge: float | None = None) -> DenseClustering:
+                  rounds: int = 3, merge: float | None = None, remerge: float | None = None) -> DenseClustering:
     """Topics among ``vecs`` (unit rows, one per distinct question asked ``counts`` times),
-    taken in ``order``; see the module docstring."""
+    taken in ``order``; see the module docstring. ``remerge``: after the rounds, topics whose
+    centroids are at least that alike are joined once more (the rounds move centroids, and two
+    pieces of one topic can end up closer than ``merge`` only then)."""
     if not len(vecs):
         return DenseClustering([], np.zeros((0, vecs.shape[1]), dtype=np.float32), [])
     vecs = np.asarray(vecs, dtype=np.float32)
@@ -156,6 +158,9 @@ def cluster_dense(vecs: Any, counts: Sequence[int], order: Sequence[int], *, thr
         if (moved == labels).all():
             break
         labels, topics = _renumber(moved, order)
+        sums = _sums(vecs, weights, labels, topics)
+    if remerge is not None:
+        labels, topics = _renumber(_merged(labels, _unit(sums), weights, remerge), order)
         sums = _sums(vecs, weights, labels, topics)
     centroids = _unit(sums)
     similarity = np.einsum("ij,ij->i", vecs, centroids[labels])
