@@ -14,7 +14,9 @@ The dense counterpart of :mod:`search.gaps.cluster`, for questions embedded by
    topic when its first questions happen to be far apart);
 3. every item is reassigned to its most similar centroid (when that reaches ``threshold``; its
    own topic judged without it), and centroids recomputed, ``rounds`` times (k-means with the
-   number of topics found so far).
+   number of topics found so far);
+4. with ``remerge``, topics whose centroids the rounds brought at least that close are joined
+   once more (two pieces of one topic would otherwise take two places in the report).
 
 A question asked often pulls its topic's centroid harder, but logarithmically, as in the lexical
 clustering. Nothing is random and ties break by topic number, so the same input gives the same
