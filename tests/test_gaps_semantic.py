@@ -107,6 +107,22 @@ def test_dense_clustering_is_deterministic_and_joins_what_is_alike():
     assert first.labels == [0] * 5 + [1] * 5 + [2] * 5
 
 
+def test_dense_clustering_joins_pieces_the_rounds_bring_together_only_with_remerge():
+    # Twelve questions around one direction: the k-means rounds leave two topics whose centroids
+    # are more alike than ``merge`` (0.81); ``remerge`` joins them, and no pair that alike is left.
+    rng = np.random.default_rng(2)
+    rows = rng.normal(size=(12, 3)).astype(np.float32) + np.array([2, 0, 0], dtype=np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    order = list(range(len(rows)))
+    apart = cluster_dense(rows, [1] * len(rows), order, threshold=0.9, merge=0.8)
+    joined = cluster_dense(rows, [1] * len(rows), order, threshold=0.9, merge=0.8, remerge=0.8)
+    closest = lambda c: float((c @ c.T - 2 * np.eye(len(c))).max())  # noqa: E731
+    assert closest(apart.centroids) >= 0.8
+    assert len(set(joined.labels)) == len(set(apart.labels)) - 1
+    assert closest(joined.centroids) < 0.8
+    assert joined.labels == cluster_dense(rows, [1] * len(rows), order, threshold=0.9, merge=0.8, remerge=0.8).labels
+
+
 def test_the_semantic_method_answers_only_above_its_own_stricter_threshold(embed):
     def search(text: str) -> list[Match]:  # between CONFIDENT and CONFIDENT_SEMANTIC
         return [Match("lost-card", "Lost or stolen card", (CONFIDENT + CONFIDENT_SEMANTIC) / 2)]

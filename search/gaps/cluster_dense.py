@@ -14,7 +14,9 @@ The dense counterpart of :mod:`search.gaps.cluster`, for questions embedded by
    topic when its first questions happen to be far apart);
 3. every item is reassigned to its most similar centroid (when that reaches ``threshold``; its
    own topic judged without it), and centroids recomputed, ``rounds`` times (k-means with the
-   number of topics found so far).
+   number of topics found so far);
+4. with ``remerge``, topics whose centroids the rounds brought at least that close are joined
+   once more (two pieces of one topic would otherwise take two places in the report).
 
 A question asked often pulls its topic's centroid harder, but logarithmically, as in the lexical
 clustering. Nothing is random and ties break by topic number, so the same input gives the same
@@ -139,9 +141,11 @@ def _merged(labels: Any, centroids: Any, weights: Any, merge: float) -> Any:
 
 
 def cluster_dense(vecs: Any, counts: Sequence[int], order: Sequence[int], *, threshold: float,
-                  rounds: int = 3, merge: float | None = None) -> DenseClustering:
+                  rounds: int = 3, merge: float | None = None, remerge: float | None = None) -> DenseClustering:
     """Topics among ``vecs`` (unit rows, one per distinct question asked ``counts`` times),
-    taken in ``order``; see the module docstring."""
+    taken in ``order``; see the module docstring. ``remerge``: after the rounds, topics whose
+    centroids are at least that alike are joined once more (the rounds move centroids, and two
+    pieces of one topic can end up closer than ``merge`` only then)."""
     if not len(vecs):
         return DenseClustering([], np.zeros((0, vecs.shape[1]), dtype=np.float32), [])
     vecs = np.asarray(vecs, dtype=np.float32)
@@ -156,6 +160,9 @@ def cluster_dense(vecs: Any, counts: Sequence[int], order: Sequence[int], *, thr
         if (moved == labels).all():
             break
         labels, topics = _renumber(moved, order)
+        sums = _sums(vecs, weights, labels, topics)
+    if remerge is not None:
+        labels, topics = _renumber(_merged(labels, _unit(sums), weights, remerge), order)
         sums = _sums(vecs, weights, labels, topics)
     centroids = _unit(sums)
     similarity = np.einsum("ij,ij->i", vecs, centroids[labels])

@@ -164,7 +164,8 @@ def semantic_grouping(current: Sequence[Distinct], baseline: Sequence[Distinct],
     clustered = [current[weak[p]] for p in pending]
     order = sorted(range(len(clustered)), key=lambda k: (-clustered[k].count, clustered[k].terms))
     clustering = cluster_dense(vectors[pending], [d.count for d in clustered], order,
-                               threshold=settings.similarity_semantic, merge=settings.merge_semantic)
+                               threshold=settings.similarity_semantic, merge=settings.merge_semantic,
+                               remerge=settings.remerge_semantic)
     members_of: dict[int, list[int]] = {}
     for p, label in enumerate(clustering.labels):
         members_of.setdefault(label, []).append(p)
