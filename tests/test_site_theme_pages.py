@@ -52,3 +52,17 @@ def test_every_page_has_a_skip_link_to_its_title_and_a_title_that_says_what_it_i
             page.wait_for_function("id => location.hash === '#' + id", arg=target)
             top = heading.evaluate("h => h.getBoundingClientRect().top")
             assert 0 <= top < 200, (path, top)  # the title is at the top of the view, under the header
+
+
+def test_the_title_and_the_direct_answer_are_the_strongest_things_on_an_article(base):
+    with chromium() as browser:
+        for scheme in ("light", "dark"):
+            page = browser.new_context(color_scheme=scheme).new_page()
+            page.goto(base + "/payment/terminal/")
+            style = "e => { const s = getComputedStyle(e); return [s.fontWeight, s.color, parseFloat(s.fontSize)]; }"
+            h1_weight, h1_color, h1_size = page.locator("h1").first.evaluate(style)
+            _, summary_color, summary_size = page.locator(".kb-summary").evaluate(style)
+            _, text_color, text_size = page.locator(".md-content p:not(.kb-summary)").first.evaluate(style)
+            assert int(h1_weight) >= 700 and h1_color == text_color, scheme  # not Material's light grey 300
+            assert summary_color == text_color and summary_size > text_size, scheme
+            assert h1_size > summary_size
