@@ -95,7 +95,7 @@ def check(project: Path) -> CheckResult:
         problems.extend(exc.problems)
     loaded = load(project)
     problems.extend(loaded.problems)
-    problems.extend(check_all(loaded.kb, loaded.assets))
+    problems.extend(check_all(loaded.kb, loaded.assets, loaded.unloaded))
     if config is None or config.raw_html == "sanitize":
         problems.extend(check_raw_html(loaded.kb))
     published = load_published(project)

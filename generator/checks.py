@@ -91,9 +91,14 @@ def _nesting(line: str) -> int:
     return depth
 
 
+_H1 = re.compile(r"^ {0,3}#(?!#)\s+\S")
+_NO_ALT = re.compile(r"!\[\s*\]\(")
+
+
 def check_markdown(kb: KnowledgeBase) -> list[Problem]:
     """Bodies the Markdown parser can render: nesting within bounds, every code fence closed,
-    and no other input that breaks the parser (a located error instead of a traceback)."""
+    and no other input that breaks the parser (a located error instead of a traceback). Warns
+    on a ``# heading`` (the title is the page's one h1) and on images without alt text."""
     problems = []
     for article in kb.articles:
         open_fence: tuple[str, int] | None = None
@@ -108,6 +113,18 @@ def check_markdown(kb: KnowledgeBase) -> list[Problem]:
             if fence and not (fence.group(1)[0] == "`" and "`" in fence.group(2)):
                 open_fence = (fence.group(1), number)
                 continue
+            if _H1.match(line):
+                same = line.strip().lstrip("#").strip().rstrip("#").strip() == article.title.strip()
+                problems.append(Problem(
+                    Location(article.path, number), "body",
+                    "a `# heading` repeats the title" if same
+                    else "a `# heading` in the body: the title is the page's heading",
+                    severity="warning", hint="start the body with the answer; use ## for its parts"))
+            if _NO_ALT.search(line):
+                problems.append(Problem(
+                    Location(article.path, number), "image", "an image without alt text", severity="warning",
+                    hint="describe it between the brackets, ![Кнопка «Оплатить» в приложении](...): screen "
+                         "readers read it, and it shows when the image does not load"))
             depth = _nesting(line)
             if depth > deepest[0]:
                 deepest = (depth, number)
@@ -138,24 +155,29 @@ def article_anchors(kb: KnowledgeBase) -> dict[str, frozenset[str]]:
 _ANCHOR_HINT = "link to an existing heading, or pin the anchor on one: `## Title {{#{anchor}}}`"
 
 
-def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
-    """Internal links and images point at files and anchors that exist."""
+def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = (),
+                unloaded: tuple[tuple[str, str, int], ...] = ()) -> list[Problem]:
+    """Internal links and images point at files and anchors that exist. ``unloaded`` are the
+    ``(path, body, first body line)`` of article files whose front matter failed: their bodies
+    are checked too, so one run reports every problem."""
     by_path = {a.path: a for a in kb.articles}
     sections = {s.id for s in kb.sections}
     asset_paths = {f"kb/{p}" for p in assets}
     problems = []
-    for article in kb.articles:
-        base = posixpath.dirname(article.path)
-        for link in iter_links(article.body):
+    bodies = [(a.path, a.body, a.body_line, a.is_published) for a in kb.articles]
+    bodies += [(path, body, line, False) for path, body, line in unloaded]
+    for path, body, body_line, published in bodies:
+        base = posixpath.dirname(path)
+        for link in iter_links(body):
             target = link.target
             if is_external(target) or target.startswith("/"):
                 continue
-            where = Location(article.path, article.body_line + link.line - 1)
+            where = Location(path, body_line + link.line - 1)
             field = "image" if link.image else "link"
             path_part, _, anchor = target.partition("#")
             path_part = path_part.split("?", 1)[0]
             if not path_part:
-                if anchor and anchor not in _anchors(article.body):
+                if anchor and anchor not in _anchors(body):
                     problems.append(Problem(where, field, f"no heading with anchor #{anchor} in this article",
                                             hint=_ANCHOR_HINT.format(anchor=anchor)))
                 continue
@@ -171,7 +193,7 @@ def check_links(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem
                 elif anchor and anchor not in _anchors(other.body):
                     problems.append(Problem(where, field, f"{target!r}: {other.path} has no heading #{anchor}",
                                             hint=_ANCHOR_HINT.format(anchor=anchor)))
-                elif article.is_published and not other.is_published:
+                elif published and not other.is_published:
                     problems.append(Problem(where, field,
                                             f"{target!r} is {other.status}: the link will break on the site",
                                             severity="warning"))
@@ -258,9 +280,10 @@ def check_raw_html(kb: KnowledgeBase) -> list[Problem]:
     return problems
 
 
-def check_all(kb: KnowledgeBase, assets: tuple[str, ...] = ()) -> list[Problem]:
-    """Run every cross-article check."""
-    problems = check_markdown(kb) + check_links(kb, assets)
+def check_all(kb: KnowledgeBase, assets: tuple[str, ...] = (),
+              unloaded: tuple[tuple[str, str, int], ...] = ()) -> list[Problem]:
+    """Run every cross-article check (``unloaded``: see :func:`check_links`)."""
+    problems = check_markdown(kb) + check_links(kb, assets, unloaded)
     for check in CHECKS:
         problems.extend(check(kb))
     return problems

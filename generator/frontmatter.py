@@ -42,20 +42,46 @@ def construct(node: yaml.Node) -> Any:
         loader.dispose()
 
 
+# What a YAML error means for a writer, by what PyYAML was reading when it failed: the line
+# where that started is the one to fix (an unclosed quote on line 4 fails only at the end).
+_OPENED = (
+    ("quoted scalar", "a quote opened here is never closed", 'close it on the same line: title: "…"'),
+    ("flow sequence", "a [ list opened here is never closed", "close it with ] on the same line: tags: [a, b]"),
+    ("flow mapping", "a { opened here is never closed", "close it with } on the same line"),
+    ("block mapping", "this key's value is not valid YAML",
+     "quote text that contains ': ' or starts with [ { * & ! | >, and indent nested keys by two spaces"),
+    ("block collection", "this list is not valid YAML", "each item on its own line, starting with '- '"),
+)
+
+
+def _yaml_problem(exc: yaml.MarkedYAMLError, *, path: str, first_line: int, what: str) -> Problem:
+    """A located, writer-readable problem for a YAML syntax error."""
+    context = (exc.context or "").strip()
+    for kind, message, hint in _OPENED:
+        if kind in context and exc.context_mark is not None:
+            mark = exc.context_mark
+            detail = (exc.problem or "").strip()
+            return Problem(Location(path, first_line + mark.line), "",
+                           f"YAML syntax error in the {what}: {message} ({detail} at line "
+                           f"{first_line + (exc.problem_mark.line if exc.problem_mark else mark.line)})",
+                           hint=hint)
+    mark = exc.problem_mark or exc.context_mark
+    line = first_line + (mark.line if mark else 0)
+    column = f" at column {mark.column + 1}" if mark else ""
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    hint = ("check indentation here, or quote text that contains ': ' (title: \"Ошибка: карта отклонена\")"
+            if "mapping values are not allowed" in problem
+            else "check indentation, and quote text that contains ': ', '#', or starts with [ { * & !")
+    return Problem(Location(path, line), "", f"YAML syntax error in the {what}: {problem}{column}", hint=hint)
+
+
 def parse_yaml_mapping(text: str, *, path: str, first_line: int = 1, what: str = "front matter") -> Parsed:
     """Parse YAML ``text`` that must be a mapping; ``first_line`` is its first line in the file."""
     parsed = Parsed()
     try:
         root = yaml.compose(text, Loader=FAST_LOADER)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = first_line + (mark.line if mark else 0)
-        column = f" at column {mark.column + 1}" if mark else ""
-        problem = (exc.problem or exc.context or "invalid YAML").strip()
-        parsed.problems.append(Problem(
-            Location(path, line), "", f"YAML syntax error in the {what}: {problem}{column}",
-            hint="check indentation, and quote text that contains ': ', '#', or starts with [ { * & !",
-        ))
+        parsed.problems.append(_yaml_problem(exc, path=path, first_line=first_line, what=what))
         return parsed
     except yaml.YAMLError as exc:
         parsed.problems.append(Problem(Location(path, first_line), "", f"invalid YAML: {exc}"))

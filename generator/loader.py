@@ -34,6 +34,9 @@ class Loaded:
     kb: KnowledgeBase
     problems: list[Problem] = field(default_factory=list)
     assets: tuple[str, ...] = ()  # non-article files under kb/, relative to kb/
+    #: ``(path, body, first body line)`` of article files whose front matter failed: their
+    #: bodies are still checked (links, images), so one ``kb check`` reports everything.
+    unloaded: tuple[tuple[str, str, int], ...] = ()
 
 
 def _rel(project: Path, path: Path) -> str:
@@ -171,7 +174,7 @@ def _section_id(rel_to_kb: Path) -> str | None:
 
 
 def _load_article(path: Path, project: Path, section_id: str, status_default: str,
-                  problems: list[Problem]) -> Article | None:
+                  problems: list[Problem], unloaded: list[tuple[str, str, int]] | None = None) -> Article | None:
     rel = _rel(project, path)
     text = read_text(path, rel, problems)
     if text is None:
@@ -179,10 +182,14 @@ def _load_article(path: Path, project: Path, section_id: str, status_default: st
     parsed = split_front_matter(text, path=rel)
     problems.extend(parsed.problems)
     if parsed.problems and not parsed.data:
+        if unloaded is not None and parsed.body:
+            unloaded.append((rel, parsed.body, parsed.body_line))
         return None
     values, found = validate_mapping(parsed.data, parsed.lines, ARTICLE_FIELDS, path=rel, first_line=1)
     problems.extend(found)
     if "id" not in values or "title" not in values:
+        if unloaded is not None:
+            unloaded.append((rel, parsed.body, parsed.body_line))
         return None
     video_line = parsed.lines.get("videos", 1)
     videos, video_problems = parse_videos(values.get("videos") or [], path=path, rel=rel, line=video_line)
@@ -213,6 +220,7 @@ def load(project: Path) -> Loaded:
     synonyms: tuple[tuple[str, ...], ...] = ()
     loanwords: tuple[tuple[str, ...], ...] = ()
     loanword_defaults = True
+    unloaded: list[tuple[str, str, int]] = []
     for path in _walk(kb_dir, project, problems):
         rel_kb = path.relative_to(kb_dir)
         rel = _rel(project, path)
@@ -240,7 +248,7 @@ def load(project: Path) -> Loaded:
             for sid in ([section_id.split("/")[0]] if "/" in section_id else []) + [section_id]:
                 if sid not in sections:
                     sections[sid] = _load_section(kb_dir / sid / SECTION_FILE, sid, project, problems)
-        article = _load_article(path, project, section_id, "published", problems)
+        article = _load_article(path, project, section_id, "published", problems, unloaded)
         if article is not None:
             articles.append(article)
     if any(a.section_id == DRAFTS_DIR for a in articles):
@@ -253,4 +261,4 @@ def load(project: Path) -> Loaded:
         loanwords=loanwords,
         loanword_defaults=loanword_defaults,
     )
-    return Loaded(kb, problems, tuple(assets))
+    return Loaded(kb, problems, tuple(assets), tuple(unloaded))

@@ -113,7 +113,12 @@ def _text(value: Any) -> tuple[Any, str, str]:
         return value.strip(), "", ""
     if isinstance(value, list):
         return None, "expected text, found a list", "write a single line of text, not `- items`"
-    return None, f"expected text, found {_describe(value)}", "put the text in quotes"
+    if value is None:  # `title:` with nothing after it
+        return None, "is empty", "write the text after the colon, or remove the key"
+    if isinstance(value, dict):
+        return None, "expected text, found a mapping", 'quote text that contains ": ", e.g. "Ошибка: карта отклонена"'
+    return None, f"expected text, found {_describe(value)}", 'write it in quotes to keep it as text: "2024"'
+
 
 
 def _text_list(value: Any) -> tuple[Any, str, str]:

@@ -32,7 +32,9 @@ GOOD = {"kb/s/good.md": article("good", "Хорошая статья")}
 CASES = {
     "yaml syntax": (
         {"kb/s/a.md": "---\nid: a\ntitle: [не закрыт\nsummary: x\n---\nТекст\n"},
-        "kb/s/a.md:4: : YAML syntax error in the front matter: did not find expected ',' or ']' at column 8",
+        # reported where the list opens, not where the parser gave up
+        "kb/s/a.md:3: : YAML syntax error in the front matter: a [ list opened here is never closed "
+        "(did not find expected ',' or ']' at line 4)",
     ),
     "unknown key": (
         {"kb/s/a.md": article("a", "A", tgas="[x]")},
@@ -199,3 +201,28 @@ def test_a_body_that_breaks_the_parser_stops_the_build_with_a_located_problem(tm
     assert "Traceback" not in done.output and "RecursionError" not in done.output
     assert "kb/s/a.md:262: body: lists or quotes nested 300 levels deep; at most 20 render" in done.stderr
     assert not (project / "site").exists()
+
+
+def test_one_run_reports_every_problem_and_yaml_errors_where_they_are(tmp_path):
+    project = write_kb(tmp_path / "p", {
+        "kb/s/a.md": ("---\nid: a\ntitle: Статья\nsummary: \"Кратко\naliases: [x, y]\n---\n\n"
+                      "Текст [ссылка](nope.md).\n\n![Схема](missing.png)\n"),
+        "kb/s/b.md": "---\nid: b\ntitle:\nsummary: Без заголовка\n---\n\n# Заголовок\n\n![](missing.png)\n",
+        "kb/s/c.md": article("c", "Третья", "# Третья\n\n![](pic.svg)\n"),
+        "kb/s/pic.svg": '<svg xmlns="http://www.w3.org/2000/svg"/>',
+    })
+    code, lines, report = run_check(project)
+    assert code == 1
+    found = {(p["path"], p["line"], p["field"], p["message"]) for p in report["problems"]}
+    # the unclosed quote is on line 4, though the parser fails at the end of the front matter
+    assert ("kb/s/a.md", 4, "", "YAML syntax error in the front matter: a quote opened here is never closed "
+            "(found unexpected end of stream at line 6)") in found
+    # ... and the broken front matter does not hide the body's problems
+    assert ("kb/s/a.md", 8, "link", "'nope.md': no such article (kb/s/nope.md)") in found
+    assert ("kb/s/a.md", 10, "image", "'missing.png': file not found (kb/s/missing.png)") in found
+    empty = next(p for p in report["problems"] if p["path"] == "kb/s/b.md" and p["field"] == "title")
+    assert (empty["message"], empty["hint"]) == ("is empty", "write the text after the colon, or remove the key")
+    assert ("kb/s/b.md", 9, "image", "'missing.png': file not found (kb/s/missing.png)") in found
+    warnings = {(p["path"], p["line"], p["message"]) for p in report["problems"] if p["severity"] == "warning"}
+    assert ("kb/s/c.md", 11, "a `# heading` repeats the title") in warnings
+    assert ("kb/s/c.md", 13, "an image without alt text") in warnings
