@@ -187,13 +187,13 @@ def _load_article(path: Path, project: Path, section_id: str, status_default: st
         return None
     values, found = validate_mapping(parsed.data, parsed.lines, ARTICLE_FIELDS, path=rel, first_line=1)
     problems.extend(found)
+    video_line = parsed.lines.get("videos", 1)  # checked even when the article cannot load
+    videos, video_problems = parse_videos(values.get("videos") or [], path=path, rel=rel, line=video_line)
+    problems.extend(video_problems)
     if "id" not in values or "title" not in values:
         if unloaded is not None:
             unloaded.append((rel, parsed.body, parsed.body_line))
         return None
-    video_line = parsed.lines.get("videos", 1)
-    videos, video_problems = parse_videos(values.get("videos") or [], path=path, rel=rel, line=video_line)
-    problems.extend(video_problems)
     fields: dict[str, Any] = {k: v for k, v in values.items() if k != "videos"}
     if section_id == DRAFTS_DIR:
         fields["status"] = "draft"

@@ -226,3 +226,11 @@ def test_one_run_reports_every_problem_and_yaml_errors_where_they_are(tmp_path):
     warnings = {(p["path"], p["line"], p["message"]) for p in report["problems"] if p["severity"] == "warning"}
     assert ("kb/s/c.md", 11, "a `# heading` repeats the title") in warnings
     assert ("kb/s/c.md", 13, "an image without alt text") in warnings
+
+
+def test_a_missing_title_does_not_hide_an_unsupported_video(tmp_path):
+    project = write_kb(tmp_path / "p", {
+        "kb/s/a.md": "---\nid: a\nsummary: x\nvideos:\n  - url: https://example.com/v\n---\nТекст\n"})
+    code, lines, report = run_check(project)
+    fields = {(p["line"], p["field"]) for p in report["problems"]}
+    assert {(1, "title"), (4, "videos[1].url")} <= fields
