@@ -562,29 +562,28 @@ def link(query: str, limit: int, fmt: str, sent: str | None, project: Path) -> N
     state = project.resolve() / ".kb"
     try:
         engine = Engine.open(state / "index")
-        site_url = load_manifest(state / "manifest.json").site_url
+        manifest = load_manifest(state / "manifest.json")
     except (IndexError_, ManifestError) as exc:
         fail(f"{exc}")
-    if not site_url:
-        click.echo("kb: site_url is not set in mkdocs.yml: links are relative to the site root", err=True)
     result = engine.search(query, limit=limit)
     if sent is not None:
-        _record_sent(project.resolve(), query, result, sent)
+        _record_sent(project.resolve(), query, result, sent, published={a.id for a in manifest.articles})
         return
+    site_url = manifest.site_url
+    if not site_url:
+        click.echo("kb: site_url is not set in mkdocs.yml: links are relative to the site root", err=True)
     if not result.hits:
         fail(f"no article matches {query!r}")
     click.echo(render_links(operator_links(result, site_url=site_url), fmt=fmt, query=result.query))
 
 
-def _record_sent(project: Path, query: str, result: Any, article_id: str) -> None:
+def _record_sent(project: Path, query: str, result: Any, article_id: str, *, published: set[str]) -> None:
     """``kb link --sent``: the look-up as a search of source "cli", the article as its click."""
     from kb_helpcenter.search.events.clean import EventError
     from kb_helpcenter.search.events.schema import EventStoreError
     from kb_helpcenter.search.events.store import EventStore, store_path
-    from kb_helpcenter.search.manifest import load_manifest
 
-    known = {a.id for a in load_manifest(project / ".kb" / "manifest.json").articles}
-    if article_id not in known:
+    if article_id not in published:
         raise click.BadParameter(f"no published article has the id {article_id!r}", param_hint="--sent")
     ids = [h.id for h in result.hits]
     try:

@@ -106,9 +106,6 @@ class RequestLog:
         self.app = app
         self.echo = echo or (lambda line: print(line, file=sys.stderr, flush=True))
 
-    def __getattr__(self, name):  # the wrapped app's state, router, ... (tests and uvicorn)
-        return getattr(self.app, name)
-
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http" or scope.get("path") == "/__kb/reload":
             await self.app(scope, receive, send)  # the page's reload poll would flood the log

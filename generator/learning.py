@@ -17,6 +17,7 @@ from pathlib import Path
 
 import yaml
 
+from kb_helpcenter.generator.frontmatter import FAST_LOADER, construct
 from kb_helpcenter.generator.model import ContentError, Location, Problem
 from kb_helpcenter.search.events.learned import LearnedAlias, learned_aliases
 from kb_helpcenter.search.events.schema import EventStoreError
@@ -38,25 +39,21 @@ def rejected(project: Path) -> list[tuple[str, str]]:
         return []
     text = path.read_text(encoding="utf-8")
     try:
-        data = yaml.safe_load(text) or {}
-        root = yaml.compose(text)
+        root = yaml.compose(text, Loader=FAST_LOADER)  # one parse: values and their lines
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else 0
         raise ContentError([Problem(Location(LEARNED_FILE, line), "", f"YAML syntax error: {exc.problem}")]) from None
-    entries = data.get("rejected") if isinstance(data, dict) else None
-    if entries is None:
-        entries = []
-    lines = _entry_lines(root)
     problems, pairs = [], []
-    if not isinstance(entries, list):
-        problems.append(Problem(Location(LEARNED_FILE, 1), "rejected", "expected a list",
+    items = dict((k.value, v) for k, v in root.value).get("rejected") if isinstance(root, yaml.MappingNode) else None
+    if items is not None and not isinstance(items, yaml.SequenceNode):
+        problems.append(Problem(Location(LEARNED_FILE, items.start_mark.line + 1), "rejected", "expected a list",
                                 hint='write - {article: ID, question: "..."}'))
-        entries = []
-    for n, entry in enumerate(entries):
+        items = None
+    for item in items.value if items is not None else ():
+        entry = construct(item)
         if not (isinstance(entry, dict) and isinstance(entry.get("article"), str)
                 and isinstance(entry.get("question"), str) and entry["question"].strip()):
-            line = lines[n] if n < len(lines) else 1
-            problems.append(Problem(Location(LEARNED_FILE, line), "rejected",
+            problems.append(Problem(Location(LEARNED_FILE, item.start_mark.line + 1), "rejected",
                                     "each entry needs an article id and a question",
                                     hint='write - {article: ID, question: "..."}'))
             continue
@@ -64,16 +61,6 @@ def rejected(project: Path) -> list[tuple[str, str]]:
     if problems:
         raise ContentError(problems)
     return pairs
-
-
-def _entry_lines(root: yaml.Node | None) -> list[int]:
-    """The line of each entry of ``rejected:`` (1-based), for located errors."""
-    if not isinstance(root, yaml.MappingNode):
-        return []
-    for key, value in root.value:
-        if key.value == "rejected" and isinstance(value, yaml.SequenceNode):
-            return [item.start_mark.line + 1 for item in value.value]
-    return []
 
 
 def reject(project: Path, article_id: str, question: str) -> Path:
@@ -97,11 +84,9 @@ def project_learned(project: Path, manifest: Manifest, *, enabled: bool = True) 
     path = store_path(project)
     if not enabled or not path.is_file():
         return []
-    ids = {a.id for a in manifest.articles}
-    known = [(a.id, text) for a in manifest.articles for text in (a.title, *a.aliases)]
+    asked = {a.id: (a.title, *a.aliases) for a in manifest.articles}
     try:
         with EventStore(path, create=False) as store:
-            found = learned_aliases(store, rejected=rejected(project), known=known)
+            return learned_aliases(store, rejected=rejected(project), articles=asked)
     except EventStoreError:
         return []  # kb doctor and kb serve report a store they cannot read; a build goes on
-    return [a for a in found if a.article_id in ids]

@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_corpora import Query, banking77, sample_kb, sample_queries, vk_cloud  # noqa: E402
-from vk_study import build_lexical, half, rank_of  # noqa: E402
+from search_corpora import Query, banking77, half, sample_kb, sample_queries, vk_cloud  # noqa: E402
+from vk_study import build_lexical, rank_of  # noqa: E402
 
 import kb_helpcenter.search.engine.analysis as analysis_mod  # noqa: E402
 import kb_helpcenter.search.engine.rerank as rerank_mod  # noqa: E402

@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_corpora import vk_cloud  # noqa: E402
-from vk_study import build_lexical, half  # noqa: E402
+from search_corpora import half, vk_cloud  # noqa: E402
+from vk_study import build_lexical  # noqa: E402
 from whoosh.lang.snowball.russian import RussianStemmer  # noqa: E402
 from whoosh.support.levenshtein import distance  # noqa: E402
 

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from search_corpora import Query, half, operator_links, vk_cloud  # noqa: E402, F401
+from search_corpora import Query, half, vk_cloud  # noqa: E402
 
 from kb_helpcenter.search.engine.index import build_index  # noqa: E402
 from kb_helpcenter.search.engine.searcher import Engine  # noqa: E402

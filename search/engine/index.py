@@ -248,13 +248,19 @@ def write_index(manifest: Manifest, target: Path, *, previous: Path | None = Non
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "synonyms": [list(group) for group in manifest.synonyms],
             "loanwords": [list(group) for group in manifest.loanwords],
-            "learned": len(learned),
+            "learned": _indexed(learned, manifest),
         }
         (target / META_FILE).write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     return IndexInfo(target, version, len(manifest.articles), time.perf_counter() - started, vectors, vectors_new)
+
+
+def _indexed(learned: Sequence[tuple[str, str, float]], manifest: Manifest) -> int:
+    """How many of the ``learned`` questions belong to an article the index holds."""
+    ids = {record.id for record in manifest.articles}
+    return sum(1 for article_id, _, _ in learned if article_id in ids)
 
 
 def _write_whoosh(manifest: Manifest, target: Path, learned: Sequence[tuple[str, str, float]] = ()) -> None:

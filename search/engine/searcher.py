@@ -258,7 +258,8 @@ class Engine:
         """
         analyzed, ranked = self._rank(text, limit, meaning=meaning, correct=correct)
         ranked = _shown(ranked[:limit], len(analyzed.slots))
-        hits = [_hit(c, analyzed.terms, analyzed.typed_terms) for c in ranked]
+        terms, typed = analyzed.terms, analyzed.typed_terms  # properties: computed once, not per hit
+        hits = [_hit(c, terms, typed) for c in ranked]
         return SearchResult(query=text or "", corrected=analyzed.corrected, hits=hits)
 
     def explain(self, text: str, *, limit: int = CANDIDATES, meaning: bool = True) -> Explanation:

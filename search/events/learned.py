@@ -26,7 +26,7 @@ Questions are masked (:func:`search.privacy.mask`) before they leave the store.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -67,12 +67,14 @@ class LearnedAlias:
 
 
 def learned_aliases(store, *, now: datetime | None = None, rejected: Iterable[tuple[str, str]] = (),
-                    known: Iterable[tuple[str, str]] = ()) -> list[LearnedAlias]:
+                    articles: Mapping[str, Sequence[str]] | None = None) -> list[LearnedAlias]:
     """The learned aliases of ``store`` (an :class:`~search.events.store.EventStore`), best
-    first; ``rejected`` and ``known`` (writers' own aliases) are ``(article_id, normalized)``
-    pairs left out."""
+    first. ``rejected`` are ``(article_id, question)`` pairs left out; ``articles`` (each
+    published article's id with its title and aliases), when given, keeps only those articles
+    and leaves out the questions they are asked by already."""
     now = now or datetime.now(UTC)
     since = (now - timedelta(days=WINDOW_DAYS)).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    known = [(a, q) for a, questions in (articles or {}).items() for q in questions]
     skip = {(a, normalize_query(q)) for a, q in (*rejected, *known)}
     evidence: dict[tuple[str, str], dict] = {}
 
@@ -107,6 +109,8 @@ def learned_aliases(store, *, now: datetime | None = None, rejected: Iterable[tu
 
     found = []
     for (article, normalized), entry in evidence.items():
+        if articles is not None and article not in articles:
+            continue
         customers = len(entry["customers"] - entry["against"])
         points = OPERATOR_POINTS * len(entry["operators"]) + CUSTOMER_POINTS * (customers - len(entry["against"]))
         if points < MIN_EVIDENCE:

@@ -157,6 +157,8 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
     most_no: tuple = ()
     most_sent: tuple = ()
     learned: tuple = ()
+    titles = {a.id: a.title for a in manifest.articles}
+    asked = article_questions(manifest)  # each article's title and aliases
     if request.use_events or not request.questions_files:
         path = store_path(project)
         if not path.exists():
@@ -166,18 +168,14 @@ def run_report(project: Path, request: GapsRequest, *, echo: Echo = lambda line:
         try:
             with EventStore(path, retention_days=request.retention_days, create=False) as store:
                 inputs["events"] = add_events(questions, store)
-                titles = {a.id: a.title for a in manifest.articles}
                 most_no, most_sent = article_signals(store, titles, since=since)
                 if request.learn:
-                    known = [(a.id, text) for a in manifest.articles for text in (a.title, *a.aliases)]
-                    learned = tuple(a for a in learned_aliases(store, now=now, rejected=request.rejected, known=known)
-                                    if a.article_id in titles)
+                    learned = tuple(learned_aliases(store, now=now, rejected=request.rejected, articles=asked))
         except EventStoreError as exc:
             raise GapsError(str(exc)) from exc
         echo("kb: events: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in inputs["events"].items()))
-    report = find_gaps(questions, cached_search(engine), articles=article_questions(manifest),
+    report = find_gaps(questions, cached_search(engine), articles=asked,
                        progress=StderrProgress(echo), embed=sentence_encoder(project / ".kb" / "index"))
-    titles = {a.id: a.title for a in manifest.articles}
     context = ReportContext(inputs=inputs, most_no_votes=most_no, most_sent=most_sent,
                             learned=tuple((a, titles.get(a.article_id, "")) for a in learned))
     out_dir = request.out_dir if request.out_dir.is_absolute() else project / request.out_dir

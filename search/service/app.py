@@ -311,19 +311,23 @@ async def api_search(request: Request) -> JSONResponse:
     limit = _limit_param(request)
     source = choice_param(request.query_params, "source", SOURCES, default="api")
     payload, latency = _search_payload(service, request, limit=limit)
-    payload["query_id"] = None
-    if service.events is not None and payload["query"]:
-        session = _session(request)
-        query_id = secrets.token_urlsafe(16)  # the answer carries it before the event is written
-        written = service.writer.submit("query", dict(
-            text=payload["query"], normalized=payload.get("corrected") or payload["query"],
-            hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]],
-            latency_ms=latency, corrected=payload.get("corrected"), session=session, source=source,
-            query_id=query_id,
-        ))
-        refused = written.done() and written.result() is Outcome.REFUSED
-        payload["query_id"] = None if refused else query_id
+    payload["query_id"] = _record_search(service, request, payload["query"], payload.get("corrected"),
+                                         [h["id"] for h in payload["hits"]], latency, source=source)
     return JSONResponse(payload, headers={"Cache-Control": "no-store"})
+
+
+def _record_search(service: Service, request: Request, text: str, corrected: str | None, ids: list[str],
+                   latency: float, *, source: str) -> str | None:
+    """Record one search (when the service records events); return its ``query_id``, which the
+    answer carries before the event is written, or None when nothing was or will be stored."""
+    if service.events is None or not text.strip():
+        return None
+    query_id = secrets.token_urlsafe(16)
+    written = service.writer.submit("query", dict(
+        text=text, normalized=corrected or text, hits=len(ids), top_ids=ids[:5], latency_ms=latency,
+        corrected=corrected, session=_session(request), source=source, query_id=query_id,
+    ))
+    return None if written.done() and written.result() is Outcome.REFUSED else query_id
 
 
 async def api_suggest(request: Request) -> JSONResponse:
@@ -348,16 +352,8 @@ async def api_link(request: Request) -> JSONResponse:
         hit["feedback"] = votes.get(hit["id"], {"yes": 0, "no": 0})
     # An operator's look-up is a search of source "ops": the link the operator then copies is
     # recorded as its click (/api/click), and that pair is what search learns from.
-    query_id = None
-    if service.events is not None and result.query.strip():
-        query_id = secrets.token_urlsafe(16)
-        written = service.writer.submit("query", dict(
-            text=result.query, normalized=result.corrected or result.query, hits=len(hits),
-            top_ids=[h["id"] for h in hits[:5]], latency_ms=latency, corrected=result.corrected,
-            session=_session(request), source="ops", query_id=query_id,
-        ))
-        if written.done() and written.result() is Outcome.REFUSED:
-            query_id = None
+    query_id = _record_search(service, request, result.query, result.corrected, [h["id"] for h in hits], latency,
+                              source="ops")
     return JSONResponse({"query": result.query, "query_id": query_id, "hits": hits},
                         headers={"Cache-Control": "no-store"})
 
@@ -511,8 +507,8 @@ async def search_page(request: Request) -> Response:
     service: Service = request.app.state.service
     root = os.path.realpath(service.settings.site_root)  # one generation for the whole answer
     page_path = Path(root) / "search" / "index.html"
-    raw = request.query_params.get("q", "")[:MAX_QUERY]
-    text = "".join(ch for ch in raw if ch >= " " or ch in "\t\n").strip()
+    # a page clips an over-long question instead of answering 400 as the API does
+    text = text_param({"q": request.query_params.get("q", "")[:MAX_QUERY]})
     if not text or not page_path.is_file():
         if not page_path.is_file():
             return _not_found_page(service.settings)
@@ -521,12 +517,8 @@ async def search_page(request: Request) -> Response:
     started = time.perf_counter()
     payload = service.search(text, limit=SEARCH_PAGE_LIMIT, correct=correct)
     latency = (time.perf_counter() - started) * 1000
-    if service.events is not None:
-        service.writer.submit("query", dict(
-            text=payload["query"], normalized=payload.get("corrected") or payload["query"],
-            hits=len(payload["hits"]), top_ids=[h["id"] for h in payload["hits"][:5]], latency_ms=latency,
-            corrected=payload.get("corrected"), session=_session(request), source="site",
-        ))
+    _record_search(service, request, payload["query"], payload.get("corrected"), [h["id"] for h in payload["hits"]],
+                   latency, source="site")
     body = render_results(page_path.read_text(encoding="utf-8"), payload, root=request.scope.get("root_path", ""))
     return HTMLResponse(body, headers={"Cache-Control": "no-store"})
 
