@@ -41,7 +41,7 @@ def test_dev_preview_reloads_after_an_edit_and_shows_errors(serve, tmp_path):
 
     (project / "kb/s/a.md").write_text("---\nid: a\ntitle: [oops\n---\n", encoding="utf-8")
     state3 = httpx.get(base + "/__kb/reload", params={"since": state2["version"]}, timeout=40).json()
-    assert state3["errors"].startswith("kb/s/a.md:4: YAML syntax error")
+    assert state3["errors"].startswith("kb/s/a.md:3: YAML syntax error")
     assert "Вторая версия" in httpx.get(base + "/s/a/").text  # the last good site stays
 
 
@@ -66,7 +66,7 @@ def test_dev_preview_reloads_the_open_page_in_a_browser(serve, tmp_path):
         (project / "kb/s/a.md").write_text("---\nid: a\ntitle: [oops\n---\n", encoding="utf-8")
         banner = page.locator("#kb-dev-errors")
         banner.wait_for(timeout=20_000)
-        assert banner.inner_text().startswith("kb/s/a.md:4: YAML syntax error")
+        assert banner.inner_text().startswith("kb/s/a.md:3: YAML syntax error")
         page.screenshot(path=str(tmp_path / "preview-error.png"))
 
 
