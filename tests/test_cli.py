@@ -67,7 +67,7 @@ def test_content_errors_exit_1_with_located_messages_and_no_traceback(tmp_path):
     project = write_kb(tmp_path / "p", {"kb/s/a.md": "---\nid: a\ntitle: [oops\n---\n"})
     result = CliRunner().invoke(main, ["build", "-C", str(project)])
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[0].startswith("kb/s/a.md:4: YAML syntax error in the front matter")
+    assert result.stderr.splitlines()[0].startswith("kb/s/a.md:3: YAML syntax error in the front matter")
     assert "Traceback" not in result.output
     assert not (project / "site").exists()
 
